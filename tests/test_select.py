@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import pytest
+
+from mtfix.core import Document, Edit, Flag, Span, apply_edits
+from mtfix.rewrite import Candidate
+from mtfix.rewrite.diff import word_changes
+from mtfix.select import guard, select_edits
+
+
+def _doc(*sentences: str) -> Document:
+    text = " ".join(sentences)
+    spans, pos = [], 0
+    for s in sentences:
+        spans.append(Span(pos, pos + len(s)))
+        pos += len(s) + 1
+    return Document(text, (Span(0, len(text)),), tuple(spans))
+
+
+def _cand(doc: Document, i: int, rewrite: str, origin: str = "model", score: float = 1.0):
+    s = doc.sentences[i]
+    edits = tuple(c.edit for c in word_changes(s.of(doc.text), rewrite, offset=s.start))
+    return Candidate(s, tuple(Edit(e.span, e.replacement, origin) for e in edits), origin, score)
+
+
+@pytest.mark.parametrize(
+    ("source", "rewrite"),
+    [
+        ("the mouse ran up 1,200 clocks.", "the mouse ran up 1,300 clocks."),
+        ("the zlorp ran up 1,200 clocks.", "the zlorp ran up clocks."),
+        ("On June 16 the leaders met.", "On July 16 the leaders met."),
+        ("Putin met Bidden in Geneva.", "Putin met Obama in Geneva."),
+        ('He said "we will wrk hard" today.', 'He said "we will work hard" today.'),
+        ("He said “we will wrk hard” today.", "He said we will work hard today."),
+    ],
+)
+def test_guard_rejects_changed_numbers_dates_names_and_quotes(source: str, rewrite: str) -> None:
+    doc = _doc(source)
+    assert guard(doc, _cand(doc, 0, rewrite), []) is not None
+
+
+def test_guard_allows_a_flagged_misspelt_name_to_change() -> None:
+    doc = _doc("Putin met Bidden in Geneva.")
+    name = Span(10, 16)
+    assert name.of(doc.text) == "Bidden"
+    flag = Flag(name, "entities", "NAME", "name-consistency", "inconsistent name")
+    assert guard(doc, _cand(doc, 0, "Putin met Biden in Geneva."), [flag]) is None
+    assert guard(doc, _cand(doc, 0, "Putin met Biden in Geneva."), []) is not None
+
+
+def test_guard_accepts_a_nonword_fix_and_rejects_a_common_word_swap() -> None:
+    doc = _doc("The atriots wore stratified armour in the parade.")
+    ok = "The patriots wore stratified armour in the parade."
+    swap = "The atriots wore armored vehicles in the parade."
+    assert guard(doc, _cand(doc, 0, ok), []) is None
+    assert guard(doc, _cand(doc, 0, swap), []) is not None
+
+
+def test_guard_bounds_the_share_of_changed_words() -> None:
+    doc = _doc("the zlorps and the blorps went to the qwerts.")
+    assert guard(doc, _cand(doc, 0, "the cats and dogs ran to many houses."), []) is not None
+
+
+def test_rules_candidate_is_accepted_without_a_model_candidate() -> None:
+    doc = _doc("He go home.", "She is here.")
+    rules = _cand(doc, 0, "He goes home.", origin="rules", score=0.0)
+    edits = select_edits(doc, [rules], [])
+    assert apply_edits(doc.text, edits) == "He goes home. She is here."
+    assert all(e.origin == "rules" for e in edits)
+
+
+def test_a_better_guarded_model_candidate_beats_rules_and_an_unsafe_one_does_not() -> None:
+    doc = _doc("The atriots marched home in 1999.")
+    rules = _cand(doc, 0, "The atriots marched home in 1999 .", origin="rules", score=0.0)
+    good = _cand(doc, 0, "The patriots marched home in 1999.", score=2.0)
+    bad = _cand(doc, 0, "The patriots marched home in 2001.", score=5.0)
+    out = apply_edits(doc.text, select_edits(doc, [rules, good, bad], []))
+    assert out == "The patriots marched home in 1999."
+    assert apply_edits(doc.text, select_edits(doc, [rules, bad], [])) == apply_edits(
+        doc.text, list(rules.edits)
+    )
+
+
+def test_model_candidate_needs_a_positive_score_over_the_original() -> None:
+    doc = _doc("The atriots marched home.")
+    assert select_edits(doc, [_cand(doc, 0, "The patriots marched home.", score=-0.5)], []) == []
+
+
+def test_overlapping_candidates_resolve_by_confidence() -> None:
+    doc = _doc("He go home.", "He go home.")
+    sentence = Candidate(doc.sentences[0], (Edit(Span(3, 5), "goes", "rules", 0.5),), "rules")
+    # A paragraph-level fix (a doubled sentence) reaching over the first sentence's edit.
+    paragraph = Candidate(doc.paragraphs[0], (Edit(Span(0, 12), "", "rules", 0.9),), "rules")
+    edits = select_edits(doc, [sentence, paragraph], [])
+    assert apply_edits(doc.text, edits) == "He go home."
+    low_first = select_edits(doc, [Candidate(doc.sentences[0], sentence.edits, "rules")], [])
+    assert apply_edits(doc.text, low_first) == "He goes home. He go home."
