@@ -1,0 +1,157 @@
+"""The typed core every stage shares: spans, documents, flags, edits, and the one place text changes.
+
+Nothing here does I/O or imports a heavy library, so every other module (and every test) can use it.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """Half-open character offsets ``[start, end)`` into a document's original text."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if self.start < 0 or self.end < self.start:
+            raise ValueError(f"invalid span [{self.start}, {self.end})")
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+    def overlaps(self, other: Span) -> bool:
+        # An empty span (an insertion point) overlaps a span that strictly contains its position.
+        if self.start == self.end or other.start == other.end:
+            return other.start <= self.start < other.end or self.start <= other.start < self.end
+        return self.start < other.end and other.start < self.end
+
+    def contains(self, other: Span) -> bool:
+        return self.start <= other.start and other.end <= self.end
+
+    def of(self, text: str) -> str:
+        return text[self.start : self.end]
+
+
+@dataclass(frozen=True)
+class Document:
+    """The original text and its segmentation; built once by :func:`mtfix.segment.segment`."""
+
+    text: str
+    paragraphs: tuple[Span, ...]
+    sentences: tuple[Span, ...]
+    _line_starts: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        starts = [0] + [i + 1 for i, ch in enumerate(self.text) if ch == "\n"]
+        object.__setattr__(self, "_line_starts", tuple(starts))
+
+    def sentences_in(self, span: Span) -> list[Span]:
+        return [s for s in self.sentences if span.contains(s)]
+
+    def paragraph_of(self, span: Span) -> Span | None:
+        for p in self.paragraphs:
+            if p.contains(span):
+                return p
+        return None
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of a character offset, as editors and compilers print them."""
+        line = bisect_right(self._line_starts, offset)
+        return line, offset - self._line_starts[line - 1] + 1
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    HINT = "hint"
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One detected problem, shaped like a LanguageTool rule match.
+
+    ``confidence`` is the detector's confidence that ``suggestions[0]`` is the right fix; the rules
+    rewriter applies it automatically only above a threshold, so a detector that is unsure leaves
+    it at 0 and the flag stays a suggestion for a human.
+    """
+
+    span: Span
+    detector: str
+    rule: str
+    category: str
+    message: str
+    severity: Severity = Severity.WARNING
+    suggestions: tuple[str, ...] = ()
+    confidence: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.span.start,
+            "end": self.span.end,
+            "detector": self.detector,
+            "rule": self.rule,
+            "category": self.category,
+            "severity": self.severity.value,
+            "message": self.message,
+            "suggestions": list(self.suggestions),
+        }
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A replacement of one span of the original text. Edits never overlap one another."""
+
+    span: Span
+    replacement: str
+    origin: str
+    confidence: float = 1.0
+    rule: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.span.start,
+            "end": self.span.end,
+            "replacement": self.replacement,
+            "origin": self.origin,
+            "confidence": round(self.confidence, 4),
+            "rule": self.rule,
+        }
+
+
+class OverlappingEditsError(ValueError):
+    pass
+
+
+class UnavailableError(RuntimeError):
+    """A resource mtfix needs (Java, LanguageTool, a model) cannot be used here; the message
+    says why and how to fix it. The CLI turns it into exit code 3."""
+
+
+def check_disjoint(edits: Iterable[Edit]) -> list[Edit]:
+    """Edits sorted by position; raises if two overlap or two insert at the same point."""
+    ordered = sorted(edits, key=lambda e: (e.span.start, e.span.end))
+    for a, b in zip(ordered, ordered[1:]):
+        if b.span.start < a.span.end or (a.span == b.span and len(a.span) == 0):
+            raise OverlappingEditsError(f"edits overlap: {a.span} and {b.span}")
+    return ordered
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    """The only function that changes text: splice non-overlapping edits into ``text``."""
+    out: list[str] = []
+    cursor = 0
+    for edit in check_disjoint(edits):
+        if edit.span.end > len(text):
+            raise ValueError(f"edit {edit.span} runs past the end of the text ({len(text)})")
+        out.append(text[cursor : edit.span.start])
+        out.append(edit.replacement)
+        cursor = edit.span.end
+    out.append(text[cursor:])
+    return "".join(out)

@@ -1,0 +1,104 @@
+"""LanguageTool as a detector: grammar, spelling and style matches become Flags.
+
+LanguageTool's own rule ids and category ids are kept, so a flag can be looked up in its rule
+browser. Two MT-specific adjustments:
+- spelling matches on capitalised words are dropped: news MT is full of correctly transliterated
+  foreign names that no dictionary holds, and misspelt names are the entities detector's job,
+  which compares against the names the document itself uses;
+- a spelling match on a lower-case word is marked safe to auto-fix only when the first
+  suggestion is close (Damerau-Levenshtein <= 2) and clearly the best (no other suggestion as
+  close), which is LanguageTool's "one clear suggestion" case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from rapidfuzz.distance import DamerauLevenshtein
+
+from mtfix.core import Document, Flag, Severity, Span
+from mtfix.languagetool_server import shared_url
+
+if TYPE_CHECKING:
+    from language_tool_python import LanguageTool
+    from language_tool_python.match import Match
+
+SPELLING_CATEGORY = "TYPOS"
+MAX_SUGGESTIONS = 5
+SAFE_SPELLING_CONFIDENCE = 0.9
+
+# Rules whose advice is house style rather than an error (and which fire on most news copy).
+DISABLED_RULES = frozenset(
+    {
+        "WHITESPACE_RULE",  # double spaces are normalised elsewhere
+        "ENGLISH_WORD_REPEAT_BEGINNING_RULE",  # three sentences starting alike is style
+        "CYBER_COMPOUNDS",  # "cyber attack" vs "cyberattack" is house style
+        "EN_QUOTES",  # typographic vs straight quotes
+        "DASH_RULE",
+    }
+)
+
+_SEVERITY = {
+    "misspelling": Severity.ERROR,
+    "grammar": Severity.ERROR,
+    "typographical": Severity.WARNING,
+    "duplication": Severity.WARNING,
+    "style": Severity.HINT,
+    "register": Severity.HINT,
+    "locale-violation": Severity.HINT,
+}
+
+
+@lru_cache(maxsize=4)
+def _client(url: str, language: str) -> LanguageTool:
+    import language_tool_python
+
+    tool = language_tool_python.LanguageTool(language, remote_server=url)
+    tool.disabled_rules = set(DISABLED_RULES)
+    return tool
+
+
+def _clear_suggestion(word: str, suggestions: list[str]) -> bool:
+    if not suggestions:
+        return False
+    best = DamerauLevenshtein.distance(word, suggestions[0])
+    rivals = [DamerauLevenshtein.distance(word, s) for s in suggestions[1:]]
+    return best <= 2 and all(r > best for r in rivals)
+
+
+class LanguageToolDetector:
+    name = "languagetool"
+
+    def __init__(self, language: str = "en-US") -> None:
+        self.language = language
+
+    def detect(self, doc: Document) -> list[Flag]:
+        if not doc.text.strip():
+            return []
+        matches = _client(shared_url(), self.language).check(doc.text)
+        return list(self._flags(doc, matches))
+
+    def _flags(self, doc: Document, matches: Iterable[Match]) -> Iterable[Flag]:
+        for m in matches:
+            span = Span(m.offset, m.offset + m.error_length)
+            word = span.of(doc.text)
+            category = m.category
+            suggestions = list(m.replacements[:MAX_SUGGESTIONS])
+            confidence = 0.0
+            if category == SPELLING_CATEGORY:
+                if word[:1].isupper():
+                    continue
+                if _clear_suggestion(word, suggestions):
+                    confidence = SAFE_SPELLING_CONFIDENCE
+            yield Flag(
+                span=span,
+                detector=self.name,
+                rule=m.rule_id,
+                category=category,
+                message=m.message,
+                severity=_SEVERITY.get(m.rule_issue_type, Severity.WARNING),
+                suggestions=tuple(suggestions),
+                confidence=confidence,
+            )

@@ -1,0 +1,45 @@
+"""``mtfix doctor``: is everything mtfix needs here, and if not, how to fix it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from mtfix import languagetool_server as lt
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    name: str
+    ok: bool
+    detail: str
+    hint: str = ""
+
+
+def run_checks() -> Iterator[CheckOutcome]:
+    try:
+        java = lt.find_java()
+    except lt.LanguageToolError as exc:
+        yield CheckOutcome("java", False, str(exc), "apt-get install openjdk-17-jre-headless")
+        return
+    yield CheckOutcome("java", True, f"{java} ({lt.java_version(java)})")
+
+    jars = lt.jar_dir()
+    server_jar = jars / f"languagetool-server-{lt.LANGUAGETOOL_VERSION}.jar"
+    if not server_jar.is_file():
+        yield CheckOutcome(
+            "languagetool", False, f"LanguageTool {lt.LANGUAGETOOL_VERSION} not in {jars}",
+            "make languagetool  (fetches the jars from Maven Central with mvn)",
+        )  # fmt: skip
+        return
+    yield CheckOutcome("languagetool", True, f"version {lt.LANGUAGETOOL_VERSION} in {jars}")
+
+    started = time.monotonic()
+    try:
+        with lt.LanguageToolServer() as server:
+            detail = f"started on {server.url} in {time.monotonic() - started:.1f}s"
+    except lt.LanguageToolError as exc:
+        yield CheckOutcome("server", False, str(exc), "check the java version and free memory")
+        return
+    yield CheckOutcome("server", True, detail)

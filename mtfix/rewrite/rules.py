@@ -1,0 +1,60 @@
+"""The rules rewriter: turns confident detector suggestions into one candidate per sentence.
+
+A flag is fixed automatically only when its detector said its first suggestion is safe
+(``Flag.confidence >= threshold``); every other flag stays a suggestion for a human. When two
+safe fixes overlap (a spelling fix inside a fragment that is deleted whole) the more confident,
+then the wider, wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mtfix.core import Document, Edit, Flag, Span
+from mtfix.rewrite import Candidate
+
+AUTO_FIX_THRESHOLD = 0.85
+_BLANKS = " \t"
+
+
+def _deletion_span(text: str, span: Span) -> Span:
+    """Widen a deletion over one side's spaces, so no double space or leading space is left."""
+    start, end = span.start, span.end
+    after = text[end] if end < len(text) else "\n"
+    before = text[start - 1] if start > 0 else "\n"
+    if before in _BLANKS and (after in _BLANKS + "\n" or not after.isalnum()):
+        while start > 0 and text[start - 1] in _BLANKS:
+            start -= 1
+    elif before == "\n" and after in _BLANKS:
+        while end < len(text) and text[end] in _BLANKS:
+            end += 1
+    return Span(start, end)
+
+
+def flag_edit(text: str, flag: Flag, origin: str = "rules") -> Edit:
+    replacement = flag.suggestions[0]
+    span = _deletion_span(text, flag.span) if replacement == "" else flag.span
+    return Edit(span, replacement, origin=origin, confidence=flag.confidence, rule=flag.rule)
+
+
+class RuleRewriter:
+    name = "rules"
+
+    def __init__(self, threshold: float = AUTO_FIX_THRESHOLD) -> None:
+        self.threshold = threshold
+
+    def propose(
+        self, doc: Document, targets: Sequence[tuple[Span, Sequence[Flag]]]
+    ) -> list[Candidate]:
+        candidates = []
+        for sentence, flags in targets:
+            safe = [f for f in flags if f.suggestions and f.confidence >= self.threshold]
+            edits: list[Edit] = []
+            for flag in sorted(safe, key=lambda f: (-f.confidence, -len(f.span), f.span.start)):
+                edit = flag_edit(doc.text, flag)
+                if not any(edit.span.overlaps(e.span) or edit.span == e.span for e in edits):
+                    edits.append(edit)
+            if edits:
+                edits.sort(key=lambda e: e.span)
+                candidates.append(Candidate(sentence, tuple(edits), origin=self.name))
+        return candidates
