@@ -1,4 +1,4 @@
-"""The typed core every stage shares: spans, documents, flags, edits, and the one place text changes.
+"""The typed core every stage shares: spans, documents, flags, edits, and where text changes.
 
 Nothing here does I/O or imports a heavy library, so every other module (and every test) can use it.
 """
@@ -8,7 +8,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
+from itertools import pairwise
 from typing import Any
 
 
@@ -67,7 +68,7 @@ class Document:
         return line, offset - self._line_starts[line - 1] + 1
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     HINT = "hint"
@@ -137,7 +138,7 @@ class UnavailableError(RuntimeError):
 def check_disjoint(edits: Iterable[Edit]) -> list[Edit]:
     """Edits sorted by position; raises if two overlap or two insert at the same point."""
     ordered = sorted(edits, key=lambda e: (e.span.start, e.span.end))
-    for a, b in zip(ordered, ordered[1:]):
+    for a, b in pairwise(ordered):
         if b.span.start < a.span.end or (a.span == b.span and len(a.span) == 0):
             raise OverlappingEditsError(f"edits overlap: {a.span} and {b.span}")
     return ordered

@@ -29,9 +29,11 @@ def run_checks() -> Iterator[CheckOutcome]:
     server_jar = jars / f"languagetool-server-{lt.LANGUAGETOOL_VERSION}.jar"
     if not server_jar.is_file():
         yield CheckOutcome(
-            "languagetool", False, f"LanguageTool {lt.LANGUAGETOOL_VERSION} not in {jars}",
+            "languagetool",
+            False,
+            f"LanguageTool {lt.LANGUAGETOOL_VERSION} not in {jars}",
             "make languagetool  (fetches the jars from Maven Central with mvn)",
-        )  # fmt: skip
+        )
         return
     yield CheckOutcome("languagetool", True, f"version {lt.LANGUAGETOOL_VERSION} in {jars}")
 

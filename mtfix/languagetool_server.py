@@ -110,11 +110,17 @@ class LanguageToolServer:
                 f"LanguageTool {self.version} jars not found in {jars}: run `make languagetool`"
             )
         self.port = _free_port()
-        self._log = tempfile.NamedTemporaryFile(prefix="mtfix-languagetool-", suffix=".log")
+        # Kept open for the server's lifetime and closed in stop(), hence no `with`.
+        self._log = tempfile.NamedTemporaryFile(prefix="mtfix-languagetool-", suffix=".log")  # noqa: SIM115
         cmd = [
-            str(java), "-Xss2m", "-cp", str(jars / "*"),
-            "org.languagetool.server.HTTPServer", "--port", str(self.port),
-        ]  # fmt: skip
+            str(java),
+            "-Xss2m",
+            "-cp",
+            str(jars / "*"),
+            "org.languagetool.server.HTTPServer",
+            "--port",
+            str(self.port),
+        ]
         self._proc = subprocess.Popen(
             cmd,
             stdin=subprocess.DEVNULL,
@@ -139,10 +145,12 @@ class LanguageToolServer:
                     f"LanguageTool server exited with code {self._proc.returncode}: "
                     f"{self._log_tail()}"
                 )
-            with contextlib.suppress(urllib.error.URLError, OSError):
-                with urllib.request.urlopen(probe, timeout=2) as response:
-                    if response.status == 200:
-                        return
+            with (
+                contextlib.suppress(urllib.error.URLError, OSError),
+                urllib.request.urlopen(probe, timeout=2) as response,
+            ):
+                if response.status == 200:
+                    return
             time.sleep(0.2)
         raise LanguageToolError(f"LanguageTool server did not answer within {STARTUP_TIMEOUT_S}s")
 

@@ -78,7 +78,8 @@ def load_rewriter(name: str, options: PipelineOptions) -> Rewriter:
     if name not in factories:
         raise KeyError(f"unknown rewriter {name!r}; available: {', '.join(sorted(factories))}")
     factory = factories[name].load()
-    return factory(options.model) if name == "model" else factory()  # type: ignore[no-any-return]
+    rewriter: Rewriter = factory(options.model) if name == "model" else factory()
+    return rewriter
 
 
 def _sentence_for(doc: Document, span: Span) -> Span:

@@ -67,3 +67,23 @@ def segment(text: str, *, lines: bool = False) -> Document:
     paras = paragraphs(text, lines=lines)
     sentences = [s for p in paras for s in _sentences(text, p)]
     return Document(text=text, paragraphs=tuple(paras), sentences=tuple(sentences))
+
+
+_STRAIGHT_QUOTE = '"'
+_CURLY_QUOTED = re.compile(r"“[^”]*”")
+
+
+def quotations(doc: Document) -> tuple[Span, ...]:
+    """Quoted stretches, pairing straight quotes within each paragraph. An unpaired opening
+    quote is taken to run to the paragraph's end, so its text is never mistaken for narration."""
+    regions: list[Span] = []
+    for para in doc.paragraphs:
+        text = para.of(doc.text)
+        regions += [
+            Span(para.start + m.start(), para.start + m.end()) for m in _CURLY_QUOTED.finditer(text)
+        ]
+        marks = [para.start + i for i, ch in enumerate(text) if ch == _STRAIGHT_QUOTE]
+        for i in range(0, len(marks), 2):
+            end = marks[i + 1] + 1 if i + 1 < len(marks) else para.end
+            regions.append(Span(marks[i], end))
+    return tuple(sorted(regions))

@@ -21,7 +21,7 @@ class Detector(Protocol):
     def detect(self, doc: Document) -> list[Flag]: ...
 
 
-DEFAULT_DETECTORS: tuple[str, ...] = ("languagetool", "entities", "mt-artifacts")
+DEFAULT_DETECTORS: tuple[str, ...] = ("languagetool", "entities", "mt-artifacts", "syntax")
 
 
 class UnknownDetectorError(KeyError):

@@ -21,22 +21,27 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 
 from rapidfuzz import fuzz
+from wordfreq import zipf_frequency
 
 from mtfix.core import Document, Flag, Severity, Span
+from mtfix.segment import quotations
 
 DETECTOR = "mt-artifacts"
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
 
 PRONOUNS = frozenset("i you we he she it they this that".split())
 AUXILIARIES = frozenset(
-    "will would can could may might shall should must do does did is am are was were be been "
-    "being have has had i'm i'll we'll you'll it's".split()
+    "will would can could may might shall should must do does did is am "
+    "are was were be been being have has had i'm i'll we'll you'll it's".split()
 )
 FRAGMENT_FILLERS = frozenset("not so too also done possible".split())
 REPORTING_VERBS = frozenset("said says added stated noted explained commented continued".split())
-FIRST_PERSON = frozenset("i i'm i've i'd i'll me my myself we we're we've we'd we'll our ours".split())
+FIRST_PERSON = frozenset(
+    "i i'm i've i'd i'll me my myself we we're we've we'd we'll our ours".split()
+)
 # "X and X" idioms that repeat a single word on purpose.
 REPETITION_IDIOMS = frozenset(
     "more less again over on round through out up by around back forth".split()
@@ -46,10 +51,14 @@ DANGLING_ENDINGS = frozenset("of the a an for with and or by from that".split())
 PHRASE_BOUNDARY_WORDS = frozenset(
     "of in on at for to with from by through into and or but as that which who than".split()
 )
+CLAUSE_OPENERS = frozenset(
+    "Will Would Can Could Is Are Was Were Does Do Did Should What How Why When Where".split()
+)
+# Words more common than this (Zipf) are ordinary words, not names.
+COMMON_ZIPF = 4.0
 GLYPHS = "▼▲►◄▶◀■□●○◆◇★☆※・◎△▽•"
 _GLYPH = re.compile(f"[{GLYPHS}][ \t]*")
 _STRAIGHT_QUOTE = '"'
-_CURLY_QUOTES = re.compile(r"“[^”]*”")
 
 REPEAT_SIMILARITY = 90.0
 REPEAT_MIN_WORDS = 6
@@ -65,20 +74,6 @@ class Context:
 
     def in_quote(self, span: Span) -> bool:
         return any(q.overlaps(span) for q in self.quoted)
-
-
-def _quote_regions(doc: Document) -> tuple[Span, ...]:
-    """Quoted stretches, pairing straight quotes within each paragraph; an unpaired opening
-    quote is taken to run to the paragraph's end, so that its text is never called stray."""
-    regions: list[Span] = []
-    for para in doc.paragraphs:
-        text = para.of(doc.text)
-        regions += [Span(para.start + m.start(), para.start + m.end()) for m in _CURLY_QUOTES.finditer(text)]
-        marks = [para.start + i for i, ch in enumerate(text) if ch == _STRAIGHT_QUOTE]
-        for i in range(0, len(marks), 2):
-            end = marks[i + 1] + 1 if i + 1 < len(marks) else para.end
-            regions.append(Span(marks[i], end))
-    return tuple(regions)
 
 
 def _words(doc: Document, span: Span) -> list[tuple[str, Span]]:
@@ -119,11 +114,14 @@ def orphan_fragments(ctx: Context) -> Iterator[Flag]:
         bare_report = len(words) == 1 and words[0] in REPORTING_VERBS
         if bare_aux or bare_report:
             yield _flag(
-                sentence, "ORPHAN_FRAGMENT", "orphan-fragment",
+                sentence,
+                "ORPHAN_FRAGMENT",
+                "orphan-fragment",
                 f"'{text}' is a fragment with no content: a dropped subject or object left by MT",
                 severity=Severity.ERROR,
-                suggestions=("",), confidence=0.9,
-            )  # fmt: skip
+                suggestions=("",),
+                confidence=0.9,
+            )
 
 
 def stray_first_person(ctx: Context) -> Iterator[Flag]:
@@ -134,11 +132,12 @@ def stray_first_person(ctx: Context) -> Iterator[Flag]:
                 if word.isupper() and word != "I":
                     continue
                 yield _flag(
-                    span, "STRAY_FIRST_PERSON", "stray-first-person",
+                    span,
+                    "STRAY_FIRST_PERSON",
+                    "stray-first-person",
                     f"first person '{word}' outside any quotation: MT may have invented a speaker "
                     "for a subject the source left implicit",
-                )  # fmt: skip
-                break
+                )
 
 
 def doubled_phrases(ctx: Context) -> Iterator[Flag]:
@@ -152,19 +151,34 @@ def doubled_phrases(ctx: Context) -> Iterator[Flag]:
             if found is None:
                 i += 1
                 continue
-            first, second, n = found
-            yield _flag(
-                Span(first.start, second.end), "DOUBLED_PHRASE", "doubled-phrase",
-                f"'{first.of(text)}' is repeated",
-                severity=Severity.ERROR,
-                suggestions=(first.of(text),), confidence=0.9,
-            )  # fmt: skip
+            first, second, n, phrase_end = found
+            if phrase_end:
+                yield _flag(
+                    Span(first.start, second.end),
+                    "DOUBLED_PHRASE",
+                    "doubled-phrase",
+                    f"'{first.of(text)}' is repeated",
+                    severity=Severity.ERROR,
+                    suggestions=(first.of(text),),
+                    confidence=0.9,
+                )
+            else:
+                yield _flag(
+                    Span(first.start, second.end),
+                    "REPEATED_NOUN_PHRASE",
+                    "doubled-phrase",
+                    f"'{first.of(text)}' is said twice in a row: one copy may be spurious, "
+                    "or a pronoun would read better",
+                    severity=Severity.HINT,
+                )
             i += 2 * n
 
 
 def _doubled_at(
     text: str, words: list[tuple[str, Span]], lowered: list[str], i: int
-) -> tuple[Span, Span, int] | None:
+) -> tuple[Span, Span, int, bool] | None:
+    """The two copies of a doubled phrase starting at word ``i``, its length in words, and
+    whether the second copy ends where a phrase may end (only then is dropping it safe)."""
     for n in range(MAX_PHRASE_WORDS, 0, -1):
         a = lowered[i : i + n]
         if len(a) < n:
@@ -177,7 +191,9 @@ def _doubled_at(
             if b != a:
                 continue
             gap = text[first.end : words[j][1].start]
-            joiner_ok = (skip == 1 and lowered[i + n] in ("and", "or") and gap.strip() in ("and", "or"))
+            joiner_ok = (
+                skip == 1 and lowered[i + n] in ("and", "or") and gap.strip() in ("and", "or")
+            )
             joiner_ok = joiner_ok or (skip == 0 and gap.strip() in ("", ","))
             if not joiner_ok:
                 continue
@@ -187,10 +203,20 @@ def _doubled_at(
                 continue  # "the the" is LanguageTool's word-repeat rule; don't flag it twice
             second = Span(words[j][1].start, words[j + n - 1][1].end)
             follower = lowered[j + n] if j + n < len(lowered) else None
-            punctuated = text[second.end : second.end + 1] in (",", ".", ";", ":", ")", "?", "!", "")
-            if not punctuated and follower not in PHRASE_BOUNDARY_WORDS:
+            punctuated = text[second.end : second.end + 1] in (
+                ",",
+                ".",
+                ";",
+                ":",
+                ")",
+                "?",
+                "!",
+                "",
+            )
+            phrase_end = punctuated or follower in PHRASE_BOUNDARY_WORDS
+            if not phrase_end and n < 2:
                 continue
-            return first, second, n
+            return first, second, n, phrase_end
     return None
 
 
@@ -204,36 +230,49 @@ def quotes(ctx: Context) -> Iterator[Flag]:
             after = text[pos + 1] if pos + 1 < para.end else ""
             if closing and before == " " and (after == "" or after.isspace()):
                 yield _flag(
-                    Span(pos - 1, pos + 1), "MISPLACED_QUOTE", "unbalanced-quote",
+                    Span(pos - 1, pos + 1),
+                    "MISPLACED_QUOTE",
+                    "unbalanced-quote",
                     "closing quotation mark detached from the quoted text",
-                    suggestions=('"',), confidence=0.9,
-                )  # fmt: skip
+                    suggestions=('"',),
+                    confidence=0.9,
+                )
             elif closing and before == " " and after.islower():
                 yield _flag(
-                    Span(pos - 1, pos + 1), "MISPLACED_QUOTE", "unbalanced-quote",
+                    Span(pos - 1, pos + 1),
+                    "MISPLACED_QUOTE",
+                    "unbalanced-quote",
                     "closing quotation mark placed after the space instead of before it",
-                    suggestions=('" ',), confidence=0.9,
-                )  # fmt: skip
+                    suggestions=('" ',),
+                    confidence=0.9,
+                )
             elif closing and before == " " and after.isalpha():
                 yield _flag(
-                    Span(pos, pos + 1), "MISPLACED_QUOTE", "unbalanced-quote",
+                    Span(pos, pos + 1),
+                    "MISPLACED_QUOTE",
+                    "unbalanced-quote",
                     "quotation mark looks like an opening one where a closing one is expected: "
                     "a quotation that is closed in the wrong place or not at all",
-                )  # fmt: skip
+                )
         if len(marks) % 2 == 1:
             yield _flag(
-                Span(marks[-1], marks[-1] + 1), "UNBALANCED_QUOTE", "unbalanced-quote",
+                Span(marks[-1], marks[-1] + 1),
+                "UNBALANCED_QUOTE",
+                "unbalanced-quote",
                 "this paragraph has an odd number of quotation marks: one is never closed",
-            )  # fmt: skip
+            )
 
 
 def stray_glyphs(ctx: Context) -> Iterator[Flag]:
     for m in _GLYPH.finditer(ctx.doc.text):
         yield _flag(
-            Span(m.start(), m.end()), "STRAY_GLYPH", "stray-glyph",
+            Span(m.start(), m.end()),
+            "STRAY_GLYPH",
+            "stray-glyph",
             f"layout glyph '{m.group().strip()}' left over from the source",
-            suggestions=("",), confidence=0.95,
-        )  # fmt: skip
+            suggestions=("",),
+            confidence=0.95,
+        )
 
 
 def repeated_sentences(ctx: Context) -> Iterator[Flag]:
@@ -247,12 +286,14 @@ def repeated_sentences(ctx: Context) -> Iterator[Flag]:
                 if score >= REPEAT_SIMILARITY:
                     exact = normalised == earlier
                     yield _flag(
-                        sentence, "REPEATED_SENTENCE", "repeated-sentence",
+                        sentence,
+                        "REPEATED_SENTENCE",
+                        "repeated-sentence",
                         "this sentence repeats an earlier one"
                         + ("" if exact else f" almost word for word ({score:.0f}% alike)"),
                         suggestions=("",) if exact else (),
                         confidence=0.9 if exact else 0.0,
-                    )  # fmt: skip
+                    )
                     break
         seen.append(normalised)
 
@@ -265,10 +306,75 @@ def truncated_sentences(ctx: Context) -> Iterator[Flag]:
             last = words[-1][1]
             if last.end == sentence.end - 1:
                 yield _flag(
-                    Span(last.start, sentence.end), "TRUNCATED_SENTENCE", "truncated-sentence",
+                    Span(last.start, sentence.end),
+                    "TRUNCATED_SENTENCE",
+                    "truncated-sentence",
                     f"the sentence ends on '{words[-1][0]}': something was lost in translation",
                     severity=Severity.ERROR,
-                )  # fmt: skip
+                )
+
+
+def run_on_capitals(ctx: Context) -> Iterator[Flag]:
+    """A question or clause word capitalised mid-sentence after a plain word: two sentences (or a
+    headline's parts) run together without punctuation."""
+    for sentence in ctx.doc.sentences:
+        words = _words(ctx.doc, sentence)
+        for (prev, _), (word, span) in pairwise(words):
+            gap = ctx.doc.text[_end_of(words, prev) : span.start]
+            if word in CLAUSE_OPENERS and prev.islower() and gap.strip(' "') == "":
+                yield _flag(
+                    span,
+                    "RUN_ON_CAPITAL",
+                    "punctuation",
+                    f"'{word}' starts a new sentence or clause: punctuation is missing before it",
+                )
+
+
+def _end_of(words: list[tuple[str, Span]], word: str) -> int:
+    return next(span.end for w, span in reversed(words) if w == word)
+
+
+_DOUBLE_CONJUNCTION = re.compile(
+    r"\b(?:(although|though)\b[^.;!?\"]*?,\s*(but|yet)"
+    r"|(because|since)\b(?! of)[^.;!?\"]*?,\s*(so))\b",
+    re.IGNORECASE,
+)
+
+
+def double_conjunctions(ctx: Context) -> Iterator[Flag]:
+    """ "Although X, but Y" and "because X, so Y": both clauses marked, a calque of the source's
+    paired connectives (Japanese -ga/-kedo, Chinese 虽然…但是)."""
+    for sentence in ctx.doc.sentences:
+        for m in _DOUBLE_CONJUNCTION.finditer(sentence.of(ctx.doc.text)):
+            opener, closer = m.group(1) or m.group(3), m.group(2) or m.group(4)
+            # Quoted speech is translated too, so the calque is an error inside quotes as well.
+            yield _flag(
+                Span(sentence.start + m.start(), sentence.start + m.end()),
+                "DOUBLE_CONJUNCTION",
+                "grammar",
+                f"'{opener} ... {closer}' marks both clauses: drop one connective",
+            )
+
+
+# Singular names only: "Europeans who ..." is restrictive and rightly has no comma.
+_NAME_RELATIVE = re.compile(r"\b([A-Z][a-z]+[a-rt-z]) (who|which) ")
+
+
+def name_relative_commas(ctx: Context) -> Iterator[Flag]:
+    """A relative clause after a proper name adds information about one known referent, so it is
+    non-restrictive and takes a comma ("President Biden, who ...")."""
+    starts = {s.start for s in ctx.doc.sentences}
+    for m in _NAME_RELATIVE.finditer(ctx.doc.text):
+        if m.start() in starts or zipf_frequency(m.group(1).lower(), "en") >= COMMON_ZIPF:
+            continue
+        span = Span(m.start(), m.end(1))
+        yield _flag(
+            span,
+            "NAME_RELATIVE_COMMA",
+            "punctuation",
+            f"a relative clause after the name '{m.group(1)}' needs a comma",
+            suggestions=(m.group(1) + ",",),
+        )
 
 
 RULES: tuple[Callable[[Context], Iterator[Flag]], ...] = (
@@ -279,6 +385,9 @@ RULES: tuple[Callable[[Context], Iterator[Flag]], ...] = (
     stray_glyphs,
     repeated_sentences,
     truncated_sentences,
+    run_on_capitals,
+    double_conjunctions,
+    name_relative_commas,
 )
 
 
@@ -286,11 +395,15 @@ class MTArtifactDetector:
     name = DETECTOR
 
     def detect(self, doc: Document) -> list[Flag]:
-        ctx = Context(doc, _quote_regions(doc))
+        ctx = Context(doc, quotations(doc))
         flags = [flag for rule in RULES for flag in rule(ctx)]
         # An orphan fragment is also first person ("I will."): report it once, as the fragment.
         fragments = [f.span for f in flags if f.rule == "ORPHAN_FRAGMENT"]
         return sorted(
-            (f for f in flags if f.rule != "STRAY_FIRST_PERSON" or not any(s.contains(f.span) for s in fragments)),
+            (
+                f
+                for f in flags
+                if f.rule != "STRAY_FIRST_PERSON" or not any(s.contains(f.span) for s in fragments)
+            ),
             key=lambda f: (f.span.start, f.span.end, f.rule),
         )

@@ -51,12 +51,17 @@ _SEVERITY = {
 }
 
 
+# Categories of advice about style, not errors: mtfix reports what is wrong, not what is wordy.
+DISABLED_CATEGORIES = frozenset({"REDUNDANCY", "STYLE", "TYPOGRAPHY"})
+
+
 @lru_cache(maxsize=4)
 def _client(url: str, language: str) -> LanguageTool:
     import language_tool_python
 
     tool = language_tool_python.LanguageTool(language, remote_server=url)
     tool.disabled_rules = set(DISABLED_RULES)
+    tool.disabled_categories = set(DISABLED_CATEGORIES)
     return tool
 
 

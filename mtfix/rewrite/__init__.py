@@ -1,7 +1,9 @@
 """Rewriters: plug-ins that propose replacements for a sentence; the selector decides.
 
-A rewriter is any object with a ``name`` and ``propose(doc, sentence, flags) -> list[Candidate]``.
-It only proposes: whether a candidate reaches the output is decided in :mod:`mtfix.select`.
+A rewriter is any object with a ``name`` and ``propose(doc, targets) -> list[Candidate]``, where
+each target is a sentence span with the flags that fall in it: the whole batch at once, so a model
+can batch its generation. It only proposes: what reaches the output is decided in
+:mod:`mtfix.select`.
 """
 
 from __future__ import annotations
@@ -24,8 +26,12 @@ class Candidate:
     score: float = 0.0
 
 
+# A sentence to rewrite and the flags that fall inside it.
+Target = tuple[Span, Sequence[Flag]]
+
+
 @runtime_checkable
 class Rewriter(Protocol):
     name: str
 
-    def propose(self, doc: Document, sentence: Span, flags: Sequence[Flag]) -> list[Candidate]: ...
+    def propose(self, doc: Document, targets: Sequence[Target]) -> list[Candidate]: ...

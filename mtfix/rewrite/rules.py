@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mtfix.core import Document, Edit, Flag, Span
-from mtfix.rewrite import Candidate
+from mtfix.rewrite import Candidate, Target
 
 AUTO_FIX_THRESHOLD = 0.85
 _BLANKS = " \t"
@@ -43,9 +43,7 @@ class RuleRewriter:
     def __init__(self, threshold: float = AUTO_FIX_THRESHOLD) -> None:
         self.threshold = threshold
 
-    def propose(
-        self, doc: Document, targets: Sequence[tuple[Span, Sequence[Flag]]]
-    ) -> list[Candidate]:
+    def propose(self, doc: Document, targets: Sequence[Target]) -> list[Candidate]:
         candidates = []
         for sentence, flags in targets:
             safe = [f for f in flags if f.suggestions and f.confidence >= self.threshold]

@@ -1,0 +1,74 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything they need is bootstrapped
+# here: system packages (Debian), the virtualenv (PyPI), LanguageTool's jars (Maven Central) and
+# the converted model cache. Each step leaves a stamp, so a warm `make test` only runs the tests.
+
+PYTHON      ?= python3.11
+VENV        := .venv
+BIN         := $(VENV)/bin
+MTFIX_CACHE ?= $(HOME)/.cache/mtfix
+LT_VERSION  := $(shell sed -n 's:.*<languagetool.version>\(.*\)</languagetool.version>.*:\1:p' languagetool/pom.xml)
+LT_STAMP    := $(MTFIX_CACHE)/languagetool/$(LT_VERSION)/.complete
+VENV_STAMP  := $(VENV)/.installed
+MODEL_STAMP := $(MTFIX_CACHE)/models/.backbone-ready
+SEED        := corpora/geneva-summit-mt.txt
+PYTEST_ARGS ?=
+
+export MTFIX_CACHE
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: run test bootstrap system-deps venv languagetool model-cache lint bench eval clean-cache
+
+run: bootstrap
+	$(BIN)/mtfix clean $(SEED)
+
+test: bootstrap
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bootstrap: system-deps venv languagetool model-cache
+
+# Java and Maven ship with this machine image; Chromium (for the HTML report screenshot test) does
+# not. Install only what is missing, so a warm machine never waits for apt.
+system-deps:
+	@missing=""; \
+	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
+	command -v mvn >/dev/null || missing="$$missing maven"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+venv: $(VENV_STAMP)
+$(VENV_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[model,parse,dev]'
+	touch $@
+
+languagetool: $(LT_STAMP)
+$(LT_STAMP): languagetool/pom.xml
+	mvn -q -B -f languagetool/pom.xml dependency:copy-dependencies \
+	  -DoutputDirectory=$(MTFIX_CACHE)/languagetool/$(LT_VERSION)/lib
+	touch $@
+
+model-cache: $(MODEL_STAMP)
+$(MODEL_STAMP): $(VENV_STAMP)
+	$(BIN)/python -m mtfix.rewrite.backbone
+	mkdir -p $(dir $@) && touch $@
+
+lint: venv
+	$(BIN)/ruff check mtfix tests
+	$(BIN)/ruff format --check mtfix tests
+	$(BIN)/mypy
+
+bench: bootstrap
+	$(BIN)/python -m mtfix.bench.check
+	$(BIN)/python -m mtfix.bench.model
+	$(BIN)/python -m mtfix.bench.batch
+
+eval: bootstrap
+	$(BIN)/mtfix eval all --report eval/reports/latest.md
+
+clean-cache:
+	rm -rf $(MTFIX_CACHE)
