@@ -50,15 +50,13 @@ class EntityConsistencyDetector:
         self.policy = policy or NameVariantPolicy()
 
     def detect(self, doc: Document) -> list[Flag]:
-        # A capital at the start of a sentence says nothing about being a name.
-        sentence_starts = {s.start for s in doc.sentences}
-        occurrences = [
-            (m.group(), Span(m.start(), m.end()))
-            for m in _NAME.finditer(doc.text)
-            if m.start() not in sentence_starts
-        ]
+        occurrences = [(m.group(), Span(m.start(), m.end())) for m in _NAME.finditer(doc.text)]
         counts = Counter(word for word, _ in occurrences)
-        variants = self._variants(counts)
+        # A capital at the start of a sentence says nothing about being a name ("This", "Among"):
+        # a reference form must be capitalised mid-sentence somewhere.
+        sentence_starts = {s.start for s in doc.sentences}
+        names = {word for word, span in occurrences if span.start not in sentence_starts}
+        variants = self._variants(counts, names)
         return [
             Flag(
                 span=span,
@@ -77,9 +75,9 @@ class EntityConsistencyDetector:
             if word in variants
         ]
 
-    def _variants(self, counts: Counter[str]) -> dict[str, str]:
+    def _variants(self, counts: Counter[str], names: set[str]) -> dict[str, str]:
         p = self.policy
-        frequent = [w for w, c in counts.items() if c >= p.min_frequent_count]
+        frequent = [w for w, c in counts.items() if c >= p.min_frequent_count and w in names]
         variants: dict[str, str] = {}
         for word, count in counts.items():
             if count > p.max_rare_count or len(word) < p.min_length:

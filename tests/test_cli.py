@@ -1,0 +1,121 @@
+"""The command line as a user drives it: formats, exit codes and one-line errors on bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEED
+
+MTFIX = [sys.executable, "-m", "mtfix"]
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [*MTFIX, *args], input=stdin.decode() if stdin else None, capture_output=True,
+        text=True, env=env, timeout=300,
+    )  # fmt: skip
+    return proc
+
+
+def test_check_text_lines_point_at_the_problem() -> None:
+    proc = run("check", str(SEED), "--detectors", "entities,mt-artifacts")
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    byden = [line for line in lines if "NAME_VARIANT" in line]
+    assert byden and byden[0].startswith(f"{SEED}:121:")
+    assert byden[0].endswith("-> 'Biden'")
+    assert all(line.startswith(f"{SEED}:") for line in lines)
+
+
+def test_check_json_is_a_list_of_flags_with_offsets() -> None:
+    text = SEED.read_text(encoding="utf-8")
+    flags = json.loads(run("check", str(SEED), "--format", "json").stdout)
+    assert flags and isinstance(flags, list)
+    keys = {"start", "end", "detector", "rule", "category", "severity", "message", "suggestions"}
+    assert all(set(f) == keys for f in flags)
+    assert any(text[f["start"] : f["end"]] == "monopolyists" for f in flags)
+
+
+def test_clean_json_and_output_file(tmp_path: Path) -> None:
+    out = tmp_path / "clean.json"
+    proc = run("clean", str(SEED), "--no-model", "--format", "json", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert set(data) == {"text", "edits", "flags"}
+    assert "Byden" not in data["text"]
+    assert {e["origin"] for e in data["edits"]} == {"rules"}
+    assert not list(tmp_path.glob(".*.tmp")), "temporary file left behind"
+
+
+def test_clean_diff_marks_edits_without_colour_when_piped() -> None:
+    proc = run("clean", str(SEED), "--no-model", "--format", "diff")
+    assert "[-Byden-]{+Biden+}" in proc.stdout
+    assert "\x1b[" not in proc.stdout
+
+
+def test_lines_mode_keeps_one_output_line_per_input_line(tmp_path: Path) -> None:
+    src = tmp_path / "corpus.txt"
+    src.write_text(
+        "The monopolyists said. You can.\n\nA ▼ list item.\nFine line.\n", encoding="utf-8"
+    )
+    proc = run("clean", str(src), "--lines", "--no-model")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["The monopolists said.", "", "A list item.", "Fine line."]
+
+
+def test_stdin_is_accepted() -> None:
+    proc = run(
+        "clean", "-", "--no-model", "--detectors", "mt-artifacts", stdin=b"Talks ended. I will.\n"
+    )
+    assert proc.stdout == "Talks ended.\n"
+
+
+@pytest.mark.parametrize(
+    "make, problem",
+    [
+        (lambda d: d / "missing.txt", "no such file"),
+        (lambda d: d, "is a directory"),
+        (lambda d: _write(d / "bin.txt", b"\x00\x01\x02binary"), "binary file"),
+        (lambda d: _write(d / "bad.txt", b"caf\xe9 au lait\n"), "invalid UTF-8"),
+        (lambda d: _write(d / "empty.txt", b"  \n"), "file is empty"),
+    ],
+)
+def test_bad_input_gets_one_line_error_and_no_output(tmp_path: Path, make, problem: str) -> None:  # type: ignore[no-untyped-def]
+    path = make(tmp_path)
+    out = tmp_path / "out" / "clean.txt"
+    for args in (["check", str(path)], ["clean", str(path), "--no-model", "-o", str(out)]):
+        proc = run(*args)
+        assert proc.returncode == 2
+        err = proc.stderr.strip().splitlines()
+        assert len(err) == 1 and problem in err[0] and str(path) in err[0]
+    assert not out.exists()
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_missing_java_is_an_environment_error(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("MTFIX_LANGUAGETOOL_URL", "JAVA_HOME")}
+    env["PATH"] = str(Path(sys.executable).parent)  # a PATH with python but no java
+    out = tmp_path / "clean.txt"
+    proc = run("clean", str(SEED), "--no-model", "-o", str(out), env=env)
+    assert proc.returncode == 3
+    assert proc.stderr.count("\n") == 1 and "Java not found" in proc.stderr
+    assert not out.exists()
+    doctor = run("doctor", env=env)
+    assert doctor.returncode == 3 and "fix:" in doctor.stdout
+
+
+def test_unknown_detector_is_a_usage_error() -> None:
+    proc = run("check", str(SEED), "--detectors", "nonsense")
+    assert proc.returncode == 2 and "unknown detector 'nonsense'" in proc.stderr

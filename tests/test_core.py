@@ -1,0 +1,88 @@
+"""The core's invariants, partly property-based: offsets cover the text, edits stay in their spans."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mtfix.core import Edit, OverlappingEditsError, Span, apply_edits
+from mtfix.segment import segment
+
+TEXT = st.text(
+    # Lone surrogates cannot come out of UTF-8 decoding, so they are not valid input.
+    alphabet=st.sampled_from(list('abc XYZ.,!?"\n\t ▼é日'))
+    | st.characters(blacklist_categories=("Cs",)),
+    max_size=300,
+)
+
+
+def test_span_rejects_negative_and_reversed() -> None:
+    with pytest.raises(ValueError):
+        Span(3, 2)
+    with pytest.raises(ValueError):
+        Span(-1, 2)
+
+
+def test_zero_edits_reproduce_the_input() -> None:
+    text = "Line one.\r\n\n  Line ▼ two.\n"
+    assert apply_edits(text, []) == text
+
+
+def test_overlapping_edits_are_refused() -> None:
+    edits = [Edit(Span(0, 4), "x", "t"), Edit(Span(3, 6), "y", "t")]
+    with pytest.raises(OverlappingEditsError):
+        apply_edits("abcdefgh", edits)
+
+
+def test_line_col_is_one_based() -> None:
+    doc = segment("First line.\nSecond line.")
+    assert doc.line_col(0) == (1, 1)
+    assert doc.line_col(12) == (2, 1)
+    assert doc.line_col(19) == (2, 8)
+
+
+@settings(max_examples=150, deadline=None)
+@given(TEXT)
+def test_segmentation_offsets_cover_the_text(text: str) -> None:
+    for lines in (False, True):
+        doc = segment(text, lines=lines)
+        # Paragraphs are ordered, disjoint, trimmed, and every non-space character is in one.
+        covered = [False] * len(text)
+        for a, b in zip(doc.paragraphs, doc.paragraphs[1:], strict=False):
+            assert a.end <= b.start
+        for p in doc.paragraphs:
+            assert p.of(text) == p.of(text).strip()
+            for i in range(p.start, p.end):
+                covered[i] = True
+        assert all(covered[i] for i, ch in enumerate(text) if not ch.isspace())
+        # Sentences lie inside paragraphs and cover each paragraph's non-space characters.
+        for p in doc.paragraphs:
+            sents = doc.sentences_in(p)
+            inside = {i for s in sents for i in range(s.start, s.end)}
+            assert all(i in inside for i in range(p.start, p.end) if not text[i].isspace())
+        assert sorted(doc.sentences) == list(doc.sentences)
+
+
+@st.composite
+def text_and_edits(draw: st.DrawFn) -> tuple[str, list[Edit]]:
+    text = draw(TEXT)
+    cuts = sorted(draw(st.lists(st.integers(0, len(text)), max_size=8, unique=True)))
+    edits = []
+    for a, b in zip(cuts[::2], cuts[1::2], strict=False):
+        edits.append(Edit(Span(a, b), draw(st.text(max_size=5)), "test"))
+    return text, edits
+
+
+@settings(max_examples=200, deadline=None)
+@given(text_and_edits())
+def test_edits_never_touch_text_outside_their_spans(case: tuple[str, list[Edit]]) -> None:
+    text, edits = case
+    out = apply_edits(text, edits)
+    cursor_in, cursor_out = 0, 0
+    for edit in sorted(edits, key=lambda e: e.span):
+        gap = text[cursor_in : edit.span.start]
+        assert out[cursor_out : cursor_out + len(gap)] == gap
+        cursor_out += len(gap) + len(edit.replacement)
+        cursor_in = edit.span.end
+    assert out[cursor_out:] == text[cursor_in:]

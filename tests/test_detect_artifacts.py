@@ -1,0 +1,115 @@
+"""MT artifact rules: each with cases it must flag and cases it must leave alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from mtfix.detect.artifacts import MTArtifactDetector
+from mtfix.detect.entities import EntityConsistencyDetector
+from mtfix.segment import segment
+
+
+def rules(text: str) -> list[tuple[str, str]]:
+    return [(f.rule, f.span.of(text)) for f in MTArtifactDetector().detect(segment(text))]
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("The talks ended late. I will.", "I will."),
+        ("He wants to assess the situation. You can.", "You can."),
+        ("Putin hopes to ease sanctions. Can be done.", "Can be done."),
+        ('"We hope for progress," Putin said on the 4th. Said.', "Said."),
+    ],
+)
+def test_orphan_fragments_are_flagged_with_a_deletion(text: str, fragment: str) -> None:
+    flags = [f for f in MTArtifactDetector().detect(segment(text)) if f.rule == "ORPHAN_FRAGMENT"]
+    assert [f.span.of(text) for f in flags] == [fragment]
+    assert flags[0].suggestions == ("",) and flags[0].confidence >= 0.85
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'He asked whether they would come. "I will."',  # a quoted reply
+        "He said he would. It rained all day.",  # complete sentences
+        "The minister agreed. He said.",  # subject present: clumsy but not a dropped subject
+    ],
+)
+def test_complete_or_quoted_sentences_are_not_fragments(text: str) -> None:
+    assert "ORPHAN_FRAGMENT" not in [r for r, _ in rules(text)]
+
+
+def test_first_person_outside_quotes_is_flagged_but_not_inside() -> None:
+    text = 'The summit ends today. I am ready to deny it. "I will go," Biden said.'
+    flagged = [s for r, s in rules(text) if r == "STRAY_FIRST_PERSON"]
+    assert flagged == ["I"]
+    assert text.index("I am") == text.find(flagged[0])
+
+
+def test_us_the_country_is_not_first_person() -> None:
+    assert "STRAY_FIRST_PERSON" not in [r for r, _ in rules("Talks with the US ended.")]
+
+
+def test_doubled_phrase_is_collapsed_but_distinct_phrases_are_not() -> None:
+    text = "They develop hypersonic weapons and hypersonic weapons, officials said."
+    flags = [f for f in MTArtifactDetector().detect(segment(text)) if f.rule == "DOUBLED_PHRASE"]
+    assert [f.span.of(text) for f in flags] == ["hypersonic weapons and hypersonic weapons"]
+    assert flags[0].suggestions == ("hypersonic weapons",)
+    for fine in (
+        "They develop hypersonic and supersonic weapons.",
+        "More and more people came again and again.",
+    ):
+        assert not [r for r, _ in rules(fine) if r == "DOUBLED_PHRASE"]
+
+
+def test_repeated_phrase_across_clauses_is_only_a_hint() -> None:
+    text = "There is no winner in the nuclear war and the nuclear war should never be fought."
+    flags = MTArtifactDetector().detect(segment(text))
+    assert [f.rule for f in flags] == ["REPEATED_NOUN_PHRASE"]
+    assert not flags[0].suggestions
+
+
+def test_quotes_detached_and_unbalanced() -> None:
+    text = 'He said, "We will build it. I would like to do so, "he said.\n\nShe said, "It is a long road. "'
+    found = rules(text)
+    assert ("MISPLACED_QUOTE", ' "') in found
+    assert sum(r == "MISPLACED_QUOTE" for r, _ in found) == 2
+    balanced = 'He said, "We will build it," and left.'
+    assert not [r for r, _ in rules(balanced) if "QUOTE" in r]
+    odd = 'He said, "We will build it. Then he left.'
+    assert ("UNBALANCED_QUOTE", '"') in rules(odd)
+
+
+def test_bullet_glyphs_are_removed_with_their_space() -> None:
+    text = "Issues such as ▼ Ukraine, ■ cyber attacks."
+    assert [s for r, s in rules(text) if r == "STRAY_GLYPH"] == ["▼ ", "■ "]
+    assert not [r for r, _ in rules("A plain list: Ukraine, cyber attacks.") if r == "STRAY_GLYPH"]
+
+
+def test_repeated_sentence_is_flagged_once() -> None:
+    s = "The two leaders agreed to resume strategic stability talks next month."
+    text = f"{s} Then they left. {s}"
+    assert [r for r, _ in rules(text)].count("REPEATED_SENTENCE") == 1
+    assert "REPEATED_SENTENCE" not in [r for r, _ in rules(f"{s} Then they left Geneva.")]
+
+
+def test_truncated_sentence() -> None:
+    assert ("TRUNCATED_SENTENCE", "of.") in rules("It can be a catalyst for the restoration of.")
+    assert not [r for r, _ in rules("It is a catalyst for restoration.") if r.startswith("TRUNC")]
+
+
+def test_double_conjunction_and_run_on_capital() -> None:
+    text = "Although there was a gap, but there was a frank talk. The relationship Will it recover?"
+    found = [r for r, _ in rules(text)]
+    assert "DOUBLE_CONJUNCTION" in found and "RUN_ON_CAPITAL" in found
+    assert not [r for r, _ in rules("Although there was a gap, the talk was frank.") if "CONJ" in r]
+
+
+def test_name_variants_need_a_frequent_form() -> None:
+    text = "Biden met Putin. Biden spoke. Later Biden left. The Byden team agreed."
+    flags = EntityConsistencyDetector().detect(segment(text))
+    assert [(f.span.of(text), f.suggestions) for f in flags] == [("Byden", ("Biden",))]
+    # Inflections and one-off names are not variants.
+    other = "Russia met Russian envoys. Russia spoke. Russia left. Then Rojansky spoke."
+    assert EntityConsistencyDetector().detect(segment(other)) == []
