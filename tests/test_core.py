@@ -1,4 +1,4 @@
-"""The core's invariants, partly property-based: offsets cover the text, edits stay in their spans."""
+"""Core invariants, partly property-based: offsets cover the text, edits stay in their spans."""
 
 from __future__ import annotations
 

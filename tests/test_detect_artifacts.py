@@ -71,7 +71,10 @@ def test_repeated_phrase_across_clauses_is_only_a_hint() -> None:
 
 
 def test_quotes_detached_and_unbalanced() -> None:
-    text = 'He said, "We will build it. I would like to do so, "he said.\n\nShe said, "It is a long road. "'
+    text = (
+        'He said, "We will build it. I would like to do so, "he said.\n\n'
+        'She said, "It is a long road. "'
+    )
     found = rules(text)
     assert ("MISPLACED_QUOTE", ' "') in found
     assert sum(r == "MISPLACED_QUOTE" for r, _ in found) == 2

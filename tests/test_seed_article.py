@@ -1,4 +1,4 @@
-"""The founding article end to end, against the real LanguageTool server and the gold annotations."""
+"""The founding article end to end, with the real LanguageTool server and the gold annotations."""
 
 from __future__ import annotations
 
