@@ -1,0 +1,140 @@
+"""The rewriter's training set: (damaged sentence → corrected sentence) pairs from three sources.
+
+1. MLQE-PE train pairs (``corpora/mlqe-pe/<pair>/train.{mt,pe}``): real NMT output and its
+   post-edit. Only lightly edited pairs are kept (character similarity ≥ ``min_similarity``): a
+   heavily re-translated post-edit needs the source sentence, which the rewriter never sees, and
+   teaches it to rewrite freely, which the selector would have to reject anyway.
+2. Synthetic pairs: clean sentences (the post-edit side of MLQE-PE lines not used in 1) damaged
+   by :mod:`mtfix.rewrite.synth`, plus a share of unchanged ones so the model learns to copy.
+3. Hand-written pairs (``corpora/handwritten-pairs.tsv``) in the style of Japanese→English MT.
+
+Nothing is read from ``eval/``; as a second line of defence any pair whose input also occurs in an
+eval suite is dropped.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from mtfix.rewrite import synth
+
+REPO = Path(__file__).resolve().parents[2]
+PROMPT = "Fix: {source}\nFixed:"
+
+
+def prompt(source: str) -> str:
+    return PROMPT.format(source=source)
+
+
+@dataclass(frozen=True)
+class Pair:
+    source: str
+    target: str
+    origin: str
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    mlqe_pairs: tuple[str, ...] = ("ro-en", "ru-en", "et-en")
+    mlqe_per_pair: int = 1000
+    min_similarity: float = 75.0
+    synthetic: int = 1500
+    identity_share: float = 0.15
+    handwritten_repeat: int = 3
+    max_words: int = 60
+    seed: int = 0
+    corpora: Path = REPO / "corpora"
+
+
+class DataError(ValueError):
+    pass
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def _eval_inputs(repo: Path) -> set[str]:
+    return {
+        line.strip()
+        for path in (repo / "eval").glob("suites/**/*.mt")
+        for line in _lines(path)
+        if line.strip()
+    }
+
+
+def _check_not_eval(path: Path) -> None:
+    if "eval" in path.resolve().relative_to(path.resolve().anchor).parts:
+        raise DataError(f"{path}: refusing to train on eval data")
+
+
+def _mlqe(cfg: DataConfig, rng: random.Random) -> tuple[list[Pair], list[str]]:
+    from rapidfuzz.fuzz import ratio
+
+    pairs: list[Pair] = []
+    spare_clean: list[str] = []
+    for name in cfg.mlqe_pairs:
+        mt_path = cfg.corpora / "mlqe-pe" / name / "train.mt"
+        pe_path = mt_path.with_suffix(".pe")
+        _check_not_eval(mt_path)
+        mt, pe = _lines(mt_path), _lines(pe_path)
+        if len(mt) != len(pe):
+            raise DataError(f"{mt_path}: {len(mt)} lines but {pe_path.name} has {len(pe)}")
+        order = list(range(len(mt)))
+        rng.shuffle(order)
+        taken = 0
+        for i in order:
+            src, tgt = mt[i].strip(), pe[i].strip()
+            usable = src and tgt and len(tgt.split()) <= cfg.max_words
+            if usable and taken < cfg.mlqe_per_pair and ratio(src, tgt) >= cfg.min_similarity:
+                pairs.append(Pair(src, tgt, f"mlqe-pe:{name}"))
+                taken += 1
+            elif usable:
+                spare_clean.append(tgt)
+    return pairs, spare_clean
+
+
+def _synthetic(clean: list[str], cfg: DataConfig, rng: random.Random) -> list[Pair]:
+    pairs: list[Pair] = []
+    rng.shuffle(clean)
+    for sentence in clean:
+        if len(pairs) >= cfg.synthetic:
+            break
+        if rng.random() < cfg.identity_share:
+            pairs.append(Pair(sentence, sentence, "synthetic:identity"))
+            continue
+        damaged = synth.damage(sentence, rng)
+        if damaged is not None:
+            pairs.append(Pair(damaged[0], sentence, f"synthetic:{damaged[1]}"))
+    return pairs
+
+
+def _handwritten(cfg: DataConfig) -> list[Pair]:
+    path = cfg.corpora / "handwritten-pairs.tsv"
+    pairs = []
+    for n, line in enumerate(_lines(path), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 2:
+            raise DataError(f"{path}:{n}: expected 2 tab-separated fields, got {len(fields)}")
+        pairs.append(Pair(fields[0].strip(), fields[1].strip(), "handwritten"))
+    return pairs * cfg.handwritten_repeat
+
+
+def build_pairs(cfg: DataConfig) -> list[Pair]:
+    """The shuffled training pairs; deterministic for a given config."""
+    rng = random.Random(cfg.seed)
+    mlqe, spare = _mlqe(cfg, rng)
+    pairs = mlqe + _synthetic(spare, cfg, rng) + _handwritten(cfg)
+    held_out = _eval_inputs(cfg.corpora.parent)
+    pairs = [p for p in pairs if p.source not in held_out]
+    rng.shuffle(pairs)
+    return pairs
+
+
+def counts(pairs: list[Pair]) -> dict[str, int]:
+    return dict(sorted(Counter(p.origin for p in pairs).items()))
