@@ -1,0 +1,46 @@
+"""`mtfix check` on the seed article: cold (a new process that starts its own LanguageTool
+server) and warm (the same pipeline and server, checked again)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from mtfix.bench import summary, timed, write_result
+from mtfix.pipeline import Pipeline
+
+SEED = Path(__file__).resolve().parents[2] / "corpora" / "geneva-summit-mt.txt"
+COLD_RUNS = 3
+WARM_RUNS = 10
+
+
+def cold_check() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "MTFIX_LANGUAGETOOL_URL"}
+    cmd = [sys.executable, "-m", "mtfix", "check", str(SEED), "--format", "json"]
+    proc = subprocess.run(cmd, env=env, capture_output=True, timeout=600)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"mtfix check failed: {proc.stderr.decode(errors='replace')}")
+
+
+def main() -> None:
+    text = SEED.read_text(encoding="utf-8")
+    cold = timed(cold_check, COLD_RUNS)
+    pipeline = Pipeline()
+    first = timed(lambda: pipeline.check(text), 1)
+    warm = timed(lambda: pipeline.check(text), WARM_RUNS)
+    write_result(
+        "check",
+        {
+            "input": {"file": SEED.name, "chars": len(text), "words": len(text.split())},
+            "cold_process": summary(cold),
+            "first_in_process": summary(first),
+            "warm": summary(warm),
+            "warm_words_per_s": round(len(text.split()) / min(warm), 1),
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
