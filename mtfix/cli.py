@@ -171,3 +171,6 @@ def doctor() -> None:
 
 
 # Sub-commands that live with their subsystems.
+from mtfix.evaluate.command import command as eval_command  # noqa: E402
+
+main.add_command(eval_command)

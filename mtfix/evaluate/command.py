@@ -1,0 +1,298 @@
+"""``mtfix eval``: score line-aligned files, a named suite, or every suite.
+
+    mtfix eval --src S --hyp H --ref R [--ref R2 ...]
+    mtfix eval suite NAME --system rules|full [--sample N]
+    mtfix eval all [--sample N]
+
+Each prints a table (or ``--format``), can write ``--report FILE``, and can hold the figures to
+``--check-baseline FILE`` (exit 1 when one is worse beyond tolerance) or accept them with
+``--update-baseline FILE``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from functools import wraps
+from typing import Any
+
+import click
+
+from mtfix.core import UnavailableError
+from mtfix.evaluate import gate, systems
+from mtfix.evaluate.report import FORMATS, format_for, render, render_summary
+from mtfix.evaluate.score import SOURCE, Evaluation, evaluate
+from mtfix.evaluate.significance import DEFAULT_SAMPLES
+from mtfix.evaluate.suites import (
+    SUITES_FILE,
+    Corpus,
+    Suite,
+    SuiteConfig,
+    check_aligned,
+    load_suites,
+    read_corpus_lines,
+)
+from mtfix.io import atomic_writer
+
+EXIT_GATE = 1
+
+
+def _errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """mtfix's one-line errors and exit codes (2 input, 3 environment) for eval's commands."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        # Imported at call time: mtfix.cli imports this module while it is being built.
+        from mtfix.cli import one_line_errors
+
+        return one_line_errors(fn)(*args, **kwargs)
+
+    return wrapper
+
+
+_output_options = [
+    click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        help="Output format (default: text; with --report, from the file's extension).",
+    ),
+    click.option(
+        "--report",
+        type=click.Path(dir_okay=False),
+        help="Write a report: .md, .json, .html or .xml (JUnit), atomically.",
+    ),
+    click.option(
+        "--check-baseline",
+        type=click.Path(dir_okay=False),
+        metavar="FILE",
+        help="Exit 1 when a figure is worse than FILE's accepted one beyond tolerance.",
+    ),
+    click.option(
+        "--update-baseline",
+        type=click.Path(dir_okay=False),
+        metavar="FILE",
+        help="Accept this run's figures into FILE (deliberately).",
+    ),
+    click.option(
+        "--bootstrap",
+        type=click.IntRange(min=0),
+        default=DEFAULT_SAMPLES,
+        show_default=True,
+        help="Paired bootstrap resamples; 0 skips the test.",
+    ),
+]
+
+
+def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(_output_options):
+        fn = option(fn)
+    return fn
+
+
+def _emit(
+    evaluations: Sequence[Evaluation],
+    *,
+    fmt: str | None,
+    report: str | None,
+    check_baseline: str | None,
+    update_baseline: str | None,
+    summary: bool = False,
+) -> None:
+    if check_baseline and update_baseline:
+        raise click.UsageError("--check-baseline and --update-baseline exclude each other")
+    checks = gate.check(evaluations, gate.load(check_baseline)) if check_baseline else []
+    if report:
+        report_fmt = format_for(report, fmt)
+        if report_fmt is None:
+            raise click.UsageError(f"cannot tell the report format of {report}; add --format")
+        with atomic_writer(report) as handle:
+            handle.write(render(report_fmt, evaluations, checks))
+    stdout_fmt = "text" if report or not fmt else fmt
+    if summary and stdout_fmt == "text":
+        click.echo(render_summary(evaluations), nl=False)
+        failed = [c.message for c in checks if not c.ok]
+        click.echo(f"\nBaseline gate: {'FAILED' if failed else 'passed'}" if checks else "")
+    else:
+        click.echo(render(stdout_fmt, evaluations, checks), nl=False)
+    if update_baseline:
+        gate.update(evaluations, update_baseline)
+        keys = ", ".join(ev.key for ev in evaluations)
+        click.echo(f"mtfix: accepted figures for {keys} written to {update_baseline}", err=True)
+    if failed := [c.message for c in checks if not c.ok]:
+        for message in failed:
+            click.echo(f"mtfix: eval gate failed: {message}", err=True)
+        sys.exit(EXIT_GATE)
+
+
+@click.group("eval", invoke_without_command=True)
+@click.option("--src", type=click.Path(), help="What mtfix received (raw MT), one segment a line.")
+@click.option("--hyp", type=click.Path(), help="The system's output, line-aligned with --src.")
+@click.option("--ref", "refs", type=click.Path(), multiple=True, help="Reference(s); repeatable.")
+@click.option(
+    "--against",
+    type=click.Path(),
+    metavar="FILE",
+    help="A second system for the paired test (default: the source).",
+)
+@click.option(
+    "--name",
+    default="files",
+    show_default=True,
+    help="The name these figures go under in a baseline file.",
+)
+@output_options
+@click.pass_context
+@_errors
+def command(
+    ctx: click.Context,
+    src: str | None,
+    hyp: str | None,
+    refs: tuple[str, ...],
+    against: str | None,
+    name: str,
+    bootstrap: int,
+    **output: Any,
+) -> None:
+    """Score a system's output against references, next to the do-nothing source.
+
+    Reports BLEU, chrF and TER (sacrebleu) for the source and the system and their difference,
+    ERRANT edit precision/recall/F0.5, a paired bootstrap test, and the sentences made worse.
+    """
+    if ctx.invoked_subcommand:
+        return
+    if not (src and hyp and refs):
+        raise click.UsageError("give --src, --hyp and --ref, or a sub-command (suite, all)")
+    source, hyps = read_corpus_lines(src), read_corpus_lines(hyp)
+    references = [read_corpus_lines(r) for r in refs]
+    named = [(src, source), (hyp, hyps), *zip(refs, references, strict=True)]
+    second = None
+    if against:
+        second = (against, read_corpus_lines(against))
+        named.append(second)
+    check_aligned(named)
+    corpus = Corpus(name, tuple(source), tuple(map(tuple, references)))
+    evaluation = evaluate(corpus, hyps, against=second, bootstrap=bootstrap)
+    _emit([evaluation], **output)
+
+
+def _run_suite(
+    config: SuiteConfig,
+    suite: Suite,
+    system: str,
+    *,
+    sample: int | None,
+    against: str,
+    bootstrap: int,
+    model: str | None,
+) -> Evaluation:
+    full = suite.load()
+    scored = full.scored()
+    keep = list(scored.sample(sample).index)
+    corpus = full.subset(keep)
+    model = model or config.model
+
+    def output(name: str) -> systems.SystemOutput:
+        click.echo(f"mtfix: running {name} on {suite.name} ({len(corpus.source)} lines)", err=True)
+        # A document is cleaned whole, its context intact; a line corpus only where sampled.
+        if suite.lines:
+            return systems.run(name, corpus, model)
+        return systems.run(name, full, model).subset(full.source, keep)
+
+    out = output(system)
+    second = None
+    if against != SOURCE:
+        second = (against, output(against).lines)
+    return evaluate(
+        corpus,
+        out.lines,
+        system=system,
+        flags=out.flags,
+        against=second,
+        bootstrap=bootstrap,
+        sample=sample if sample is not None and sample < len(scored.source) else None,
+        pipeline_signature=out.signature,
+    )
+
+
+_suite_options = [
+    click.option(
+        "--sample",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="Score a fixed, seeded sample of N lines (fast runs).",
+    ),
+    click.option("--model", metavar="DIR", help="Model directory for --system full."),
+    click.option(
+        "--suites",
+        "suites_file",
+        type=click.Path(dir_okay=False),
+        default=str(SUITES_FILE),
+        show_default=True,
+        help="The suites file.",
+    ),
+]
+
+
+def suite_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(_suite_options):
+        fn = option(fn)
+    return fn
+
+
+@command.command("suite")
+@click.argument("name")
+@click.option("--system", type=click.Choice(systems.SYSTEMS), default="rules", show_default=True)
+@click.option(
+    "--against",
+    type=click.Choice((SOURCE, *systems.SYSTEMS)),
+    default=SOURCE,
+    show_default=True,
+    help="The paired test's other system.",
+)
+@suite_options
+@output_options
+@_errors
+def suite_command(
+    name: str,
+    system: str,
+    against: str,
+    sample: int | None,
+    model: str | None,
+    suites_file: str,
+    bootstrap: int,
+    **output: Any,
+) -> None:
+    """Run SYSTEM over the suite NAME (see eval/suites.toml) and score it."""
+    config = load_suites(suites_file)
+    suite = config.get(name)
+    evaluation = _run_suite(
+        config, suite, system, sample=sample, against=against, bootstrap=bootstrap, model=model
+    )
+    _emit([evaluation], **output)
+
+
+@command.command("all")
+@suite_options
+@output_options
+@_errors
+def all_command(
+    sample: int | None, model: str | None, suites_file: str, bootstrap: int, **output: Any
+) -> None:
+    """Every suite with the rules system (and the full system where the model exists); prints
+    the README's Markdown table with the machine and date."""
+    config = load_suites(suites_file)
+    names = list(systems.SYSTEMS)
+    try:
+        systems.require_model(model or config.model)
+    except UnavailableError as exc:
+        click.echo(f"mtfix: skipping the full system: {exc}", err=True)
+        names = ["rules"]
+    evaluations = [
+        _run_suite(
+            config, suite, system, sample=sample, against=SOURCE, bootstrap=bootstrap, model=model
+        )
+        for suite in config.suites.values()
+        for system in names
+    ]
+    _emit(evaluations, summary=True, **output)

@@ -1,0 +1,119 @@
+"""Flag-level scores: detector flags against gold error spans.
+
+Matching rule: a flag is a true positive when its span overlaps any gold span; a gold span is
+recalled when any flag overlaps it (:meth:`mtfix.core.Span.overlaps`, so an empty insertion-point
+span counts when it falls inside the other). Precision is over flags, recall over gold spans,
+so two flags on one error are both correct and recall it once.
+
+Per detector, that detector's flags are scored against every gold span. Per category, precision
+is that of the flags the detectors put in the category (against gold spans of any category) and
+recall that of the gold spans annotated with it (found by flags of any category), because
+detectors and annotators do not always name an error the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mtfix.core import Flag, Span
+from mtfix.evaluate.metrics import Metric
+from mtfix.io import InputError, read_text
+
+
+@dataclass(frozen=True)
+class GoldSpan:
+    span: Span
+    category: str
+
+
+def load_gold(path: str | Path, source: str) -> list[GoldSpan]:
+    """``gold.json`` annotations, each checked against the source text it indexes."""
+    try:
+        annotations = json.loads(read_text(path))["annotations"]
+        gold = [GoldSpan(Span(a["start"], a["end"]), a["category"]) for a in annotations]
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{path}: not a gold annotation file ({exc})") from None
+    for entry, g in zip(annotations, gold, strict=True):
+        if "text" in entry and g.span.of(source) != entry["text"]:
+            raise InputError(f"{path}: span {g.span} does not match the source text")
+    return gold
+
+
+@dataclass(frozen=True)
+class FlagCounts:
+    flags: int = 0
+    correct: int = 0
+    gold: int = 0
+    found: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.correct / self.flags if self.flags else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.gold if self.gold else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "flags": self.flags,
+            "correct": self.correct,
+            "gold": self.gold,
+            "found": self.found,
+            # Undefined, not perfect: a category no detector uses, or one no gold span has.
+            "precision": round(self.precision, 4) if self.flags else None,
+            "recall": round(self.recall, 4) if self.gold else None,
+            "f1": round(self.f1, 4) if self.flags and self.gold else None,
+        }
+
+
+@dataclass
+class FlagScores:
+    overall: FlagCounts
+    by_detector: dict[str, FlagCounts] = field(default_factory=dict)
+    by_category: dict[str, FlagCounts] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.overall.to_dict(),
+            "by_detector": {k: v.to_dict() for k, v in sorted(self.by_detector.items())},
+            "by_category": {k: v.to_dict() for k, v in sorted(self.by_category.items())},
+        }
+
+
+def _count(flags: Sequence[Flag], gold: Sequence[GoldSpan]) -> FlagCounts:
+    return FlagCounts(
+        flags=len(flags),
+        correct=sum(any(f.span.overlaps(g.span) for g in gold) for f in flags),
+        gold=len(gold),
+        found=sum(any(f.span.overlaps(g.span) for f in flags) for g in gold),
+    )
+
+
+class FlagMetric(Metric):
+    name = "flags"
+
+    def signature(self) -> str:
+        return "flags|match:overlap|precision:flags|recall:gold-spans"
+
+    def corpus_score(self, flags: Iterable[Flag], gold: Sequence[GoldSpan]) -> FlagScores:
+        flags = list(flags)
+        by_detector = {
+            d: _count([f for f in flags if f.detector == d], gold)
+            for d in sorted({f.detector for f in flags})
+        }
+        by_category: dict[str, FlagCounts] = {}
+        for c in sorted({f.category for f in flags} | {g.category for g in gold}):
+            p = _count([f for f in flags if f.category == c], gold)
+            r = _count(flags, [g for g in gold if g.category == c])
+            by_category[c] = FlagCounts(p.flags, p.correct, r.gold, r.found)
+        return FlagScores(_count(flags, gold), by_detector, by_category)

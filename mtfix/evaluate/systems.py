@@ -1,0 +1,69 @@
+"""Running a named system (``rules``, ``full``) over a suite's corpus.
+
+``rules`` is the pipeline without the model; ``full`` adds the model rewriter, and fails with an
+:class:`~mtfix.core.UnavailableError` (exit 3) where the model rewriter or its checkpoint is
+missing, so an evaluation never silently scores the wrong system.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from mtfix.core import Flag, UnavailableError
+from mtfix.evaluate.suites import Corpus, project
+from mtfix.pipeline import Pipeline, PipelineOptions
+
+SYSTEMS = ("rules", "full")
+MODEL_MODULE = "mtfix.rewrite.model"
+
+
+@dataclass(frozen=True)
+class SystemOutput:
+    """The cleaned lines and every flag raised (resolved or not), in source-text offsets."""
+
+    lines: tuple[str, ...]
+    flags: tuple[Flag, ...]
+    signature: str
+
+    def subset(self, source: Sequence[str], keep: Sequence[int]) -> SystemOutput:
+        moved = project([f.span for f in self.flags], source, keep)
+        flags = tuple(replace(f, span=s) for f, s in zip(self.flags, moved, strict=True) if s)
+        return replace(self, lines=tuple(self.lines[i] for i in keep), flags=flags)
+
+
+def require_model(model: str | None) -> str:
+    """The model directory for ``full``, or an UnavailableError saying what is missing."""
+    if importlib.util.find_spec(MODEL_MODULE) is None:
+        raise UnavailableError(
+            f"the model rewriter ({MODEL_MODULE}) is not installed yet; use --system rules"
+        )
+    if not model or not Path(model).exists():
+        raise UnavailableError(f"model directory {model} not found (see eval/suites.toml)")
+    return model
+
+
+def options(system: str, corpus: Corpus, model: str | None) -> PipelineOptions:
+    return PipelineOptions(
+        model=require_model(model) if system == "full" else None, lines=corpus.lines
+    )
+
+
+def run(system: str, corpus: Corpus, model: str | None = None) -> SystemOutput:
+    opts = options(system, corpus, model)
+    try:
+        pipeline = Pipeline(opts)
+    except ImportError as exc:
+        raise UnavailableError(f"cannot load the {system} system: {exc}") from None
+    result = pipeline.clean(corpus.text)
+    lines = result.text.split("\n")
+    # Scoring pairs output line i with reference line i: a fix that merged or split lines would
+    # silently misalign every later line.
+    if len(lines) != len(corpus.source):
+        raise RuntimeError(
+            f"{corpus.name}: the {system} system turned {len(corpus.source)} lines "
+            f"into {len(lines)}"
+        )
+    return SystemOutput(tuple(lines), result.flags + result.resolved, opts.signature())
