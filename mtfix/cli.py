@@ -174,3 +174,6 @@ def doctor() -> None:
 from mtfix.evaluate.command import command as eval_command  # noqa: E402
 
 main.add_command(eval_command)
+from mtfix.batch.command import command as batch_command  # noqa: E402
+
+main.add_command(batch_command)

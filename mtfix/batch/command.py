@@ -1,0 +1,115 @@
+"""``mtfix batch``: the click command; the work is in :mod:`mtfix.batch.runner`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from mtfix import detect
+from mtfix.batch.runner import DEFAULT_GLOBS, BatchOptions, run_batch
+from mtfix.batch.summary import render
+from mtfix.cli import EPILOG, EXIT_FOUND, _detectors, one_line_errors, with_pipeline_options
+from mtfix.pipeline import PipelineOptions
+
+
+@click.command("batch", epilog=EPILOG)
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output directory: cleaned files mirroring the inputs, manifest, reports.",
+)
+@click.option(
+    "--glob",
+    "globs",
+    multiple=True,
+    metavar="PATTERN",
+    help=f"Files to take from input directories, recursively; repeatable "
+    f"[default: {' '.join(DEFAULT_GLOBS)}]. *.jsonl files are read as JSONL.",
+)
+@click.option("--id-field", default="id", show_default=True, help="JSONL: the document id.")
+@click.option("--text-field", default="text", show_default=True, help="JSONL: the text.")
+@with_pipeline_options
+@click.option("--no-model", is_flag=True, help="Rules only: never load the rewriting model.")
+@click.option("--model", "model", metavar="DIR", help="Rewriting model directory or checkpoint.")
+@click.option(
+    "--rewrite",
+    type=click.Choice(["flagged", "all"]),
+    default="flagged",
+    help="Send only flagged sentences (default) or all to the model.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Worker processes [default: the cores; with --address, the cluster's CPUs].",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="local: a process pool; ray: Ray tasks, one LanguageTool server per node.",
+)
+@click.option("--address", help="Ray cluster to join (ray engine); default: start a local one.")
+@click.option("--progress/--no-progress", default=True, help="Progress bar on stderr.")
+@one_line_errors
+def batch(
+    inputs: tuple[str, ...],
+    out_dir: Path,
+    globs: tuple[str, ...],
+    id_field: str,
+    text_field: str,
+    detectors: str | None,
+    lines: bool,
+    no_model: bool,
+    model: str | None,
+    rewrite: str,
+    jobs: int | None,
+    engine: str,
+    address: str | None,
+    progress: bool,
+) -> None:
+    """Clean every document of INPUT... (directories, text files, JSONL files) into --out.
+
+    Rerunning the same command skips documents already done (a SQLite manifest in --out), also
+    after a crash. Unusable documents are listed in errors.jsonl and the batch goes on; the
+    exit code is 1 when any document failed.
+    """
+    if address and engine != "ray":
+        raise click.UsageError("--address needs --engine ray")
+    names = _detectors(detectors)
+    # Checked here, not in the workers, where every document would fail the same way.
+    for name in names:
+        if name not in detect.available():
+            raise detect.UnknownDetectorError(name)
+    options = PipelineOptions(
+        detectors=names,
+        lines=lines,
+        model=None if no_model else model,
+        rewrite="all" if rewrite == "all" else "flagged",
+    )
+    result = run_batch(
+        BatchOptions(
+            inputs=inputs,
+            out_dir=out_dir,
+            pipeline=options,
+            globs=globs or DEFAULT_GLOBS,
+            id_field=id_field,
+            text_field=text_field,
+            engine="ray" if engine == "ray" else "local",
+            jobs=jobs,
+            address=address,
+            progress=progress,
+        )
+    )
+    click.echo(render(result.summary, out_dir))
+    sys.exit(EXIT_FOUND if result.failed else 0)
+
+
+# Annotated so that type checkers need not infer it through the import cycle with mtfix.cli.
+command: click.Command = batch

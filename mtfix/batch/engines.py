@@ -1,0 +1,196 @@
+"""Engines run :func:`~mtfix.batch.worker.clean_document` over tasks and yield the outcomes as
+they complete. Each keeps a bounded number of tasks in flight, so a huge corpus is never all in
+memory, and each shares LanguageTool servers rather than starting one per worker:
+
+- ``local``: a :class:`concurrent.futures.ProcessPoolExecutor`; the driver starts one server
+  (unless ``MTFIX_LANGUAGETOOL_URL`` names one already) and every worker uses it. LanguageTool
+  answers concurrent requests on its own threads, so the workers' checks run in parallel.
+- ``ray``: Ray tasks on a cluster (a local one without ``--address``); one server per node, held
+  by an actor pinned to that node, and each task uses its own node's server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from itertools import islice
+from types import TracebackType
+from typing import Any, Literal, Protocol
+
+from mtfix.batch.worker import URL_ENV, Outcome, Task, clean_document, init_local_worker
+from mtfix.languagetool_server import LanguageToolServer
+from mtfix.pipeline import PipelineOptions
+
+EngineName = Literal["local", "ray"]
+# Tasks in flight per worker: enough that a worker never waits for the driver, few enough that
+# the texts held in memory stay bounded.
+IN_FLIGHT_PER_WORKER = 2
+
+
+class Engine(Protocol):
+    def __enter__(self) -> Engine: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def run(self, tasks: Iterable[Task]) -> Iterator[Outcome]: ...
+
+
+def _needs_languagetool(options: PipelineOptions) -> bool:
+    return "languagetool" in options.detectors
+
+
+class LocalEngine:
+    def __init__(self, options: PipelineOptions, jobs: int | None) -> None:
+        self.options = options
+        self.jobs = jobs or os.cpu_count() or 1
+        self._stack = contextlib.ExitStack()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> LocalEngine:
+        with self._stack as stack:
+            url = os.environ.get(URL_ENV)
+            if url is None and _needs_languagetool(self.options):
+                url = stack.enter_context(LanguageToolServer()).url
+            # spawn, not fork: the driver holds a SQLite connection and threads (tqdm, the
+            # server's log), neither of which survives a fork cleanly.
+            self._pool = ProcessPoolExecutor(
+                self.jobs,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=init_local_worker,
+                initargs=(url,),
+            )
+            stack.callback(self._pool.shutdown, wait=True, cancel_futures=True)
+            self._stack = stack.pop_all()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stack.close()
+
+    def run(self, tasks: Iterable[Task]) -> Iterator[Outcome]:
+        assert self._pool is not None, "use the engine as a context manager"
+        pool, pending = self._pool, iter(tasks)
+
+        def submit(task: Task) -> Future[Outcome]:
+            return pool.submit(clean_document, self.options, task)
+
+        in_flight = {submit(t) for t in islice(pending, self.jobs * IN_FLIGHT_PER_WORKER)}
+        while in_flight:
+            done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            # Refill before handing results back, so workers stay busy while the driver writes.
+            in_flight |= {submit(t) for t in islice(pending, len(done))}
+            for future in done:
+                yield future.result()
+
+
+class LanguageToolNode:
+    """A Ray actor that owns one LanguageTool server on its node."""
+
+    def __init__(self) -> None:
+        self._server = LanguageToolServer().start()
+
+    def url(self) -> str:
+        return self._server.url
+
+
+def clean_on_node(options: PipelineOptions, urls: dict[str, str], task: Task) -> Outcome:
+    """A Ray task: point this worker at its own node's server, then clean as usual."""
+    import ray
+
+    if url := urls.get(ray.get_runtime_context().get_node_id()):
+        os.environ[URL_ENV] = url
+    return clean_document(options, task)
+
+
+class RayEngine:
+    def __init__(self, options: PipelineOptions, jobs: int | None, address: str | None) -> None:
+        self.options = options
+        # Without --jobs: the local cores, or on a cluster all of its CPUs (known after init).
+        self.jobs = jobs or (0 if address else os.cpu_count() or 1)
+        self.address = address
+        self._urls: dict[str, str] = {}
+        self._actors: list[Any] = []
+
+    def __enter__(self) -> RayEngine:
+        import ray
+
+        if self.address:
+            ray.init(address=self.address, log_to_driver=False)
+        else:
+            ray.init(num_cpus=self.jobs, include_dashboard=False, log_to_driver=False)
+        self.jobs = self.jobs or int(ray.cluster_resources().get("CPU", 1))
+        try:
+            self._start_servers()
+        except BaseException:
+            ray.shutdown()
+            raise
+        return self
+
+    def _start_servers(self) -> None:
+        import ray
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        if not _needs_languagetool(self.options):
+            return
+        if not self.address and (url := os.environ.get(URL_ENV)):
+            # A local cluster is this machine: a server that is already running serves it.
+            self._urls = {ray.get_runtime_context().get_node_id(): url}
+            return
+        node_class = ray.remote(num_cpus=0)(LanguageToolNode)
+        nodes = [n["NodeID"] for n in ray.nodes() if n["Alive"]]
+        self._actors = [
+            node_class.options(
+                scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False)
+            ).remote()
+            for node in nodes
+        ]
+        urls = ray.get([actor.url.remote() for actor in self._actors])
+        self._urls = dict(zip(nodes, urls, strict=True))
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        import ray
+
+        # The actors (and their servers) belong to this driver and go with it.
+        self._actors = []
+        ray.shutdown()
+
+    def run(self, tasks: Iterable[Task]) -> Iterator[Outcome]:
+        import ray
+
+        remote = ray.remote(num_cpus=1)(clean_on_node)
+        options, urls = ray.put(self.options), ray.put(self._urls)
+        pending = iter(tasks)
+
+        def submit(batch: Iterable[Task]) -> list[Any]:
+            return [remote.remote(options, urls, task) for task in batch]
+
+        in_flight = submit(islice(pending, self.jobs * IN_FLIGHT_PER_WORKER))
+        while in_flight:
+            done, in_flight = ray.wait(in_flight, num_returns=1)
+            in_flight += submit(islice(pending, len(done)))
+            yield from ray.get(done)
+
+
+def make_engine(
+    name: EngineName, options: PipelineOptions, jobs: int | None, address: str | None = None
+) -> Engine:
+    if name == "ray":
+        return RayEngine(options, jobs, address)
+    return LocalEngine(options, jobs)

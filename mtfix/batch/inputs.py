@@ -1,0 +1,152 @@
+"""Finding the documents of a batch: text files (alone or under directories) and JSONL files.
+
+Every document gets a stable key (its output path, plus ``#id`` inside a JSONL file) and a digest
+of its content, which is what the manifest compares to decide that it is already done. A document
+that cannot be used carries the one-line reason instead of text, so the batch records it and goes
+on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from mtfix.io import InputError, decode, read_bytes
+
+SourceKind = Literal["text", "jsonl"]
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input file and where its output goes, relative to the output directory."""
+
+    path: Path
+    output: str
+    kind: SourceKind
+
+
+@dataclass(frozen=True)
+class Doc:
+    key: str
+    source: Source
+    doc_id: str
+    digest: str
+    text: str | None = None
+    error: str | None = None
+    # 1-based line in a JSONL source; 0 for a text file.
+    line: int = 0
+    # The JSONL record the text came from, to which the output adds the cleaned text and flags.
+    record: dict[str, Any] | None = None
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _kind(path: Path) -> SourceKind:
+    return "jsonl" if path.suffix.lower() in JSONL_SUFFIXES else "text"
+
+
+def discover(inputs: Sequence[str | Path], globs: Sequence[str], out_dir: Path) -> list[Source]:
+    """The input files, sorted, each mapped to a distinct output path.
+
+    A directory contributes the files under it matching any of ``globs`` (its output mirrors
+    the tree);
+    a file named on the command line is taken whatever its name. The output directory is never
+    read as input, so ``mtfix batch corpus --out corpus/cleaned`` can be rerun.
+    """
+    out = out_dir.resolve()
+    sources: dict[str, Source] = {}
+    for raw in inputs:
+        root = Path(raw)
+        if root.is_dir():
+            matches = {p for glob in globs for p in root.rglob(glob)}
+            files = [p for p in sorted(matches) if p.is_file() and out not in p.resolve().parents]
+            pairs = [(p, p.relative_to(root).as_posix()) for p in files]
+        elif root.exists():
+            pairs = [(root, root.name)]
+        else:
+            raise InputError(f"{raw}: no such file or directory")
+        for path, output in pairs:
+            if output in sources and sources[output].path.resolve() != path.resolve():
+                raise InputError(
+                    f"{path} and {sources[output].path} would both be written to {output}; "
+                    "run them as separate batches"
+                )
+            sources[output] = Source(path, output, _kind(path))
+    return [sources[k] for k in sorted(sources)]
+
+
+def _text_document(source: Source) -> Doc:
+    name = str(source.path)
+    try:
+        data = read_bytes(source.path)
+    except InputError as exc:
+        # Too large or unreadable: the file's size stands in for its content in the digest.
+        size = source.path.stat().st_size if source.path.is_file() else 0
+        return Doc(source.output, source, source.output, f"unread:{size}", error=str(exc))
+    key_digest = digest(data)
+    try:
+        text = decode(data, name)
+    except InputError as exc:
+        return Doc(source.output, source, source.output, key_digest, error=str(exc))
+    return Doc(source.output, source, source.output, key_digest, text=text)
+
+
+def _jsonl_documents(source: Source, id_field: str, text_field: str) -> Iterator[Doc]:
+    name = str(source.path)
+    try:
+        data = read_bytes(source.path)
+    except InputError as exc:
+        yield Doc(source.output, source, source.output, "unread", error=str(exc))
+        return
+    seen: set[str] = set()
+    for number, raw in enumerate(data.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        where = f"{name}:{number}"
+        doc_digest = digest(raw)
+        doc_id = str(number)
+        error: str | None = None
+        text: str | None = None
+        record: Any = None
+        try:
+            record = json.loads(decode(raw, where))
+            if not isinstance(record, dict):
+                raise InputError(f"{where}: expected a JSON object")
+            if record.get(id_field) is not None:
+                doc_id = str(record[id_field])
+            value = record.get(text_field)
+            if not isinstance(value, str):
+                raise InputError(f"{where}: no string field {text_field!r}")
+            # As for a text file, empty text is an error rather than an empty output.
+            if not value.strip():
+                raise InputError(f"{where}: field {text_field!r} is empty")
+            text = value
+        except InputError as exc:
+            error = str(exc)
+        except json.JSONDecodeError as exc:
+            error = f"{where}: invalid JSON ({exc.msg} at column {exc.colno})"
+        if doc_id in seen:
+            text, error = None, f"{where}: duplicate {id_field} {doc_id!r}"
+            # Keyed by line so that the duplicate gets a manifest row of its own.
+            doc_id = f"{doc_id}@{number}"
+        seen.add(doc_id)
+        key = f"{source.output}#{doc_id}"
+        if error is not None:
+            record = None
+        yield Doc(key, source, doc_id, doc_digest, text, error, number, record)
+
+
+def documents(sources: Sequence[Source], id_field: str, text_field: str) -> Iterator[Doc]:
+    """Every document of ``sources``, read lazily, one file at a time."""
+    for source in sources:
+        if source.kind == "jsonl":
+            yield from _jsonl_documents(source, id_field, text_field)
+        else:
+            yield _text_document(source)
