@@ -60,7 +60,8 @@ _output_options = [
     click.option(
         "--report",
         type=click.Path(dir_okay=False),
-        help="Write a report: .md, .json, .html or .xml (JUnit), atomically.",
+        multiple=True,
+        help="Write a report: .md, .json, .html or .xml (JUnit), atomically; repeatable.",
     ),
     click.option(
         "--check-baseline",
@@ -94,7 +95,7 @@ def _emit(
     evaluations: Sequence[Evaluation],
     *,
     fmt: str | None,
-    report: str | None,
+    report: tuple[str, ...],
     check_baseline: str | None,
     update_baseline: str | None,
     summary: bool = False,
@@ -102,17 +103,21 @@ def _emit(
     if check_baseline and update_baseline:
         raise click.UsageError("--check-baseline and --update-baseline exclude each other")
     checks = gate.check(evaluations, gate.load(check_baseline)) if check_baseline else []
-    if report:
-        report_fmt = format_for(report, fmt)
+    # Every report is rendered before any is written: a bad name leaves no half-written set.
+    rendered = {}
+    for path in report:
+        report_fmt = format_for(path, fmt)
         if report_fmt is None:
-            raise click.UsageError(f"cannot tell the report format of {report}; add --format")
-        with atomic_writer(report) as handle:
-            handle.write(render(report_fmt, evaluations, checks))
+            raise click.UsageError(f"cannot tell the report format of {path}; add --format")
+        rendered[path] = render(report_fmt, evaluations, checks)
+    for path, text in rendered.items():
+        with atomic_writer(path) as handle:
+            handle.write(text)
     stdout_fmt = "text" if report or not fmt else fmt
     if summary and stdout_fmt == "text":
         click.echo(render_summary(evaluations), nl=False)
-        failed = [c.message for c in checks if not c.ok]
-        click.echo(f"\nBaseline gate: {'FAILED' if failed else 'passed'}" if checks else "")
+        if checks:
+            click.echo(f"\nBaseline gate: {'passed' if all(c.ok for c in checks) else 'FAILED'}")
     else:
         click.echo(render(stdout_fmt, evaluations, checks), nl=False)
     if update_baseline:
@@ -186,11 +191,13 @@ def _run_suite(
     bootstrap: int,
     model: str | None,
 ) -> Evaluation:
+    model = model or config.model
+    if "full" in (system, against):
+        systems.require_model(model)
     full = suite.load()
     scored = full.scored()
     keep = list(scored.sample(sample).index)
     corpus = full.subset(keep)
-    model = model or config.model
 
     def output(name: str) -> systems.SystemOutput:
         click.echo(f"mtfix: running {name} on {suite.name} ({len(corpus.source)} lines)", err=True)

@@ -56,6 +56,10 @@ mark { background: #dbe8ff; }
 .fail { color: #b00020; font-weight: bold; }
 code { font-size: 12px; }
 </style></head><body>
+{% macro numbers(title, table) %}<h3>{{ title }}</h3><table class="num">
+<tr>{% for h in table[0] %}<th>{{ h }}</th>{% endfor %}</tr>
+{% for row in table[1] %}<tr>{% for c in row %}<td>{{ c }}</td>{% endfor %}</tr>{% endfor %}
+</table>{% endmacro %}
 <h1>mtfix evaluation</h1>
 <p>mtfix {{ m.mtfix }} · {{ m.date }} · {{ m.machine }}, {{ m.cores }} cores</p>
 {% if checks %}<h2>Baseline gate</h2><ul>
@@ -65,10 +69,7 @@ code { font-size: 12px; }
 {% for s in sections %}{% set ev = s.ev %}
 <h2>{{ ev.name }} · {{ ev.system }} · {{ ev.lines }} lines
 {%- if ev.sample %} (sample {{ ev.sample }}){% endif %}</h2>
-{% for title, table in s.tables %}<h3>{{ title }}</h3><table class="num">
-<tr>{% for h in table[0] %}<th>{{ h }}</th>{% endfor %}</tr>
-{% for row in table[1] %}<tr>{% for c in row %}<td>{{ c }}</td>{% endfor %}</tr>{% endfor %}
-</table>{% endfor %}
+{{ numbers(*s.scores) }}
 <h3>Changed sentences, worst first
 ({{ ev.worse|length }} of {{ ev.sentences|length }} made worse)</h3>
 <p class="legend"><span><del>removed by the system</del></span>
@@ -82,6 +83,7 @@ code { font-size: 12px; }
 <td class="text">{{ row.source }}</td><td class="text">{{ row.system }}</td>
 <td class="text">{{ row.reference }}</td></tr>
 {% endfor %}</table>
+{% for title, table in s.tables %}{{ numbers(title, table) }}{% endfor %}
 <h3>Signatures</h3><ul>{% for k, v in ev.signatures.items() %}
 <li>{{ k }}: <code>{{ v }}</code></li>{% endfor %}</ul>
 {% endfor %}
@@ -92,8 +94,8 @@ code { font-size: 12px; }
 def render_html(evaluations: Sequence[Evaluation], checks: Sequence[Check] = ()) -> str:
     sections = []
     for ev in evaluations:
-        tables = [("Corpus scores (ΔTER negative is better)", score_table(ev))]
-        tables.append(("Edits (ERRANT)", edit_table(ev)))
+        scores = ("Corpus scores (ΔTER negative is better)", score_table(ev))
+        tables = [("Edits (ERRANT)", edit_table(ev))]
         if flags := flag_table(ev):
             tables.append(("Flags vs gold spans (true positive = overlap)", flags))
         rows = []
@@ -104,6 +106,6 @@ def render_html(evaluations: Sequence[Evaluation], checks: Sequence[Check] = ())
             rows.append(
                 {"s": s, "kind": kind, "source": source, "system": system, "reference": reference}
             )
-        sections.append({"ev": ev, "tables": tables, "rows": rows})
+        sections.append({"ev": ev, "scores": scores, "tables": tables, "rows": rows})
     env = Environment(autoescape=True)
     return env.from_string(TEMPLATE).render(m=machine(), sections=sections, checks=checks)

@@ -176,5 +176,5 @@ def load_suites(path: str | Path = SUITES_FILE) -> SuiteConfig:
             raise InputError(f"{path}: suite {name!r} lacks or misstates {exc}") from None
     model = data.get("systems", {}).get("full", {}).get("model")
     if model is not None:
-        model = str(base / model)
+        model = str((base / model).resolve())
     return SuiteConfig(suites, model)

@@ -40,8 +40,12 @@ def require_model(model: str | None) -> str:
         raise UnavailableError(
             f"the model rewriter ({MODEL_MODULE}) is not installed yet; use --system rules"
         )
-    if not model or not Path(model).exists():
-        raise UnavailableError(f"model directory {model} not found (see eval/suites.toml)")
+    # A directory without weights is a model still being trained (train.toml, logs): scoring it
+    # would fail deep inside generation, so it counts as absent.
+    if not model or not any(Path(model).glob("*.safetensors")):
+        raise UnavailableError(
+            f"no trained model (*.safetensors) in {model}: give --model or see eval/suites.toml"
+        )
     return model
 
 

@@ -1,0 +1,124 @@
+"""Suites end to end: the seed article's acceptance figures, MLQE-PE samples, line handling."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from mtfix.cli import main
+from mtfix.core import Span
+from mtfix.evaluate.flags import GoldSpan
+from mtfix.evaluate.suites import Corpus, load_suites, split_lines
+
+SUITES = ("seed", "mlqe-ro-en", "mlqe-ru-en", "mlqe-et-en", "mlqe-ne-en", "mlqe-si-en")
+
+
+def _run(*args: str) -> Result:
+    return CliRunner().invoke(main, ["eval", *args])
+
+
+@pytest.fixture(scope="module")
+def seed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path]:
+    """One rules run over the seed article, with a report in every format."""
+    tmp = tmp_path_factory.mktemp("seed")
+    reports = [f"--report={tmp / name}" for name in ("seed.json", "seed.md", "seed.html")]
+    result = _run("suite", "seed", "--system", "rules", "--bootstrap", "300", *reports)
+    assert result.exit_code == 0, result.output
+    return result, tmp
+
+
+def test_every_suite_is_configured_and_aligned() -> None:
+    config = load_suites()
+    assert tuple(config.suites) == SUITES
+    for name in SUITES:
+        corpus = config.get(name).load()
+        assert all(len(r) == len(corpus.source) for r in corpus.references)
+    seed = config.get("seed").load()
+    assert not seed.lines and seed.gold is not None and len(seed.gold) == 40
+    assert all(config.get(n).lines for n in SUITES[1:])
+
+
+def test_rules_beat_raw_mt_on_the_seed_article(seed: tuple[Result, Path]) -> None:
+    _, tmp = seed
+    data = json.loads((tmp / "seed.json").read_text(encoding="utf-8"))
+    assert data["system"]["chrf"] > data["source"]["chrf"]
+    assert data["system"]["ter"] < data["source"]["ter"]
+    assert data["delta"]["ter"] < 0
+    # Blank paragraph breaks are not scored: 48 of the article's 161 lines carry text.
+    assert data["lines"] == 48
+    assert data["flags"]["gold"] == 40 and data["flags"]["recall"] > 0.5
+    assert data["edits"]["tp"] > 0
+    assert "lines:no" in data["signatures"]["mtfix"]
+
+
+def test_seed_terminal_table_has_every_figure(seed: tuple[Result, Path]) -> None:
+    out = seed[0].stdout
+    for needle in ("BLEU", "chrF", "TER", "source", "system", "delta", "p (rules vs source)",
+                   "F0.5", "Flags vs gold", "detector mt-artifacts", "category stray-glyph",
+                   "Made worse:", "Signatures:", "nrefs:1"):  # fmt: skip
+        assert needle in out, needle
+
+
+def test_seed_reports_agree(seed: tuple[Result, Path]) -> None:
+    _, tmp = seed
+    data = json.loads((tmp / "seed.json").read_text(encoding="utf-8"))
+    markdown = (tmp / "seed.md").read_text(encoding="utf-8")
+    html = (tmp / "seed.html").read_text(encoding="utf-8")
+    assert f"{data['system']['chrf']:.2f}" in markdown
+    assert "<ins>" in html and "<del>" in html
+
+
+def test_mlqe_sample_is_fixed_and_line_aligned() -> None:
+    args = ["suite", "mlqe-ro-en", "--sample", "15", "--format", "json", "--bootstrap", "0"]
+    first = _run(*args)
+    assert first.exit_code == 0, first.output
+    data = json.loads(first.stdout)
+    assert data["lines"] == 15 and data["sample"] == 15
+    assert "lines:yes" in data["signatures"]["mtfix"]
+    assert data["delta"]["ter"] == pytest.approx(
+        data["system"]["ter"] - data["source"]["ter"], abs=1e-3
+    )
+    again = json.loads(_run(*args).stdout)
+    assert again["system"] == data["system"]
+
+
+def test_sample_picks_the_same_lines_every_time() -> None:
+    corpus = load_suites().get("mlqe-si-en").load()
+    picked = corpus.sample(50).index
+    assert picked == corpus.sample(50).index
+    assert len(set(picked)) == 50 and list(picked) == sorted(picked)
+    assert corpus.sample(5000) is corpus
+
+
+def test_full_system_without_a_trained_model_is_an_environment_error(tmp_path: Path) -> None:
+    result = _run("suite", "seed", "--system", "full", "--model", str(tmp_path))
+    assert result.exit_code == 3, result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "mtfix: error:" in result.stderr
+
+
+def test_subset_moves_gold_spans_with_their_lines() -> None:
+    source = ("first line", "", "second has an eror", "", "third ▼ glyph")
+    text = "\n".join(source)
+    gold = tuple(
+        GoldSpan(Span(text.index(word), text.index(word) + len(word)), "x")
+        for word in ("first", "eror", "▼")
+    )
+    corpus = Corpus("t", source, (source,), lines=False, gold=gold).scored()
+    assert corpus.source == ("first line", "second has an eror", "third ▼ glyph")
+    assert corpus.index == (0, 2, 4)
+    assert corpus.gold is not None
+    assert [g.span.of(corpus.text) for g in corpus.gold] == ["first", "eror", "▼"]
+    dropped = corpus.subset([1])
+    assert dropped.gold is not None
+    assert [g.span.of(dropped.text) for g in dropped.gold] == ["eror"]
+
+
+def test_split_lines_matches_how_sacrebleu_reads_a_file() -> None:
+    assert split_lines("a\nb\n") == ["a", "b"]
+    assert split_lines("a\n\nb") == ["a", "", "b"]
+    # Only \n ends a line: a form feed or a Unicode line separator inside a segment stays.
+    assert split_lines("a\u2028b\x0cc\n") == ["a\u2028b\x0cc"]
