@@ -208,8 +208,10 @@ def train(config_path: str | Path) -> Path:
 
     ckpt_dir = cache_root() / "train" / cfg.name
     ckpt_file = ckpt_dir / "checkpoint.pt"
+    # What the weights depend on; the time budget, threads and logging may change between runs.
+    shape = asdict(ts) | dict.fromkeys(("max_minutes", "checkpoint_every", "log_every", "threads"))
     fingerprint = json.dumps(
-        {"base": cfg.base, "data": asdict(cfg.data), "lora": asdict(cfg.lora), "train": asdict(ts)},
+        {"base": cfg.base, "data": asdict(cfg.data), "lora": asdict(cfg.lora), "train": shape},
         default=str,
         sort_keys=True,
     )
@@ -240,8 +242,13 @@ def train(config_path: str | Path) -> Path:
         tmp.replace(ckpt_file)
 
     log_path = cfg.out_dir / LOG_FILE
-    if step == 0:
-        log_path.write_text("")
+    # Entries past the checkpoint were logged by a run that stopped before saving; they repeat.
+    kept_log = [
+        line
+        for line in (log_path.read_text().splitlines() if log_path.exists() else [])
+        if step and json.loads(line)["step"] <= step
+    ]
+    log_path.write_text("".join(line + "\n" for line in kept_log))
     per_epoch = math.ceil(len(examples) / ts.batch_size)
     started = time.monotonic() - elapsed
     bar = tqdm(total=ts.max_steps, initial=step, desc=f"train {cfg.name}", unit="step")

@@ -1,0 +1,331 @@
+"""The model rewriter: a fine-tuned language model proposes a fluent version of each sentence.
+
+``ModelRewriter(spec)`` takes a model directory (a path, or a name under ``models/``), loaded
+lazily, once per process, on the first :meth:`~ModelRewriter.propose`:
+
+- a LoRA adapter (``adapter_config.json`` + ``adapter_model.safetensors``, as written by
+  :func:`mtfix.rewrite.train.train`) on the base it names: ``gemma3-270m`` (the cached backbone)
+  or a local causal LM directory;
+- any local Hugging Face model directory: seq2seq (T5, BART, Marian) or causal, through the Auto
+  classes. An optional ``mtfix-model.json`` there can set ``"prompt"`` (``{source}`` is the
+  sentence); the default is the sentence itself for seq2seq and ``Fix: …\\nFixed:`` for causal.
+
+Generation is batched greedy decoding with the KV cache. A sentence whose prompt exceeds the
+model window is skipped with a logged note, never truncated. Each rewrite becomes a
+:class:`~mtfix.rewrite.Candidate` of word-level edits in original-text offsets; for causal models
+``Candidate.score`` is the fluency gain the selector uses: the base model's (adapter disabled)
+mean per-token log-loss of the original sentence minus that of the rewrite.
+
+Nothing here imports torch until a model is loaded, so ``--no-model`` runs stay light.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from mtfix.core import Document, Edit, Span
+from mtfix.rewrite import Candidate, Target
+from mtfix.rewrite.backbone import BackboneError, Codec, TokenizerCodec, load_base
+from mtfix.rewrite.data import PROMPT, REPO
+from mtfix.rewrite.diff import word_changes
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "gemma-mtfix"
+ORIGIN = "model"
+# Confidence the selector uses only to order overlapping candidates of different sentences.
+CONFIDENCE = 0.5
+DEFAULT_WINDOW = 256
+
+
+class ModelLoadError(RuntimeError):
+    """The model directory is missing, incomplete or corrupt; the message is one line."""
+
+
+def resolve(spec: str | None) -> Path:
+    """A model directory from a path or a name under ``models/``."""
+    spec = spec or DEFAULT_MODEL
+    for path in (Path(spec), REPO / "models" / spec):
+        if path.is_dir():
+            return path
+    raise ModelLoadError(f"{spec}: no such model directory (looked in . and {REPO / 'models'})")
+
+
+def _check_safetensors(path: Path) -> None:
+    from safetensors import SafetensorError, safe_open
+
+    if not path.exists():
+        raise ModelLoadError(f"{path}: missing")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            f.keys()
+    except (SafetensorError, OSError, ValueError) as e:
+        raise ModelLoadError(f"{path}: not a safetensors file ({e})") from e
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ModelLoadError(f"{path}: not valid JSON ({e})") from e
+    if not isinstance(data, dict):
+        raise ModelLoadError(f"{path}: expected a JSON object")
+    return data
+
+
+@dataclass
+class LoadedModel:
+    """A model ready to rewrite: causal (``codec`` set) or seq2seq (``tokenizer`` set)."""
+
+    path: Path
+    model: Any
+    prompt: str
+    window: int
+    codec: Codec | None = None
+    tokenizer: Any = None
+    # Causal models score fluency with the adapter switched off when there is one.
+    has_adapter: bool = False
+
+    @property
+    def seq2seq(self) -> bool:
+        return self.codec is None
+
+
+@lru_cache(maxsize=4)
+def load(path: Path) -> LoadedModel:
+    """Load the model in ``path`` (cached per process)."""
+    meta = _read_json(path / "mtfix-model.json")
+    if (path / "adapter_config.json").exists():
+        return _load_adapter(path, meta)
+    if (path / "config.json").exists():
+        return _load_plain(path, meta)
+    raise ModelLoadError(f"{path}: neither a LoRA adapter nor a Hugging Face model directory")
+
+
+def _load_adapter(path: Path, meta: dict[str, Any]) -> LoadedModel:
+    from peft import PeftModel
+
+    _check_safetensors(path / "adapter_model.safetensors")
+    config = _read_json(path / "adapter_config.json")
+    base = str(config.get("base_model_name_or_path") or meta.get("base") or "")
+    if not base:
+        raise ModelLoadError(f"{path / 'adapter_config.json'}: names no base model")
+    try:
+        model, codec = load_base(base)
+        peft_model = PeftModel.from_pretrained(model, str(path))
+    except BackboneError as e:
+        raise ModelLoadError(str(e)) from e
+    except (OSError, ValueError, RuntimeError, KeyError) as e:
+        raise ModelLoadError(f"{path}: adapter does not fit base {base!r} ({e})") from e
+    peft_model.eval()
+    window = int(meta.get("window", DEFAULT_WINDOW))
+    prompt = meta.get("prompt_template", PROMPT)
+    return LoadedModel(path, peft_model, prompt, window, codec=codec, has_adapter=True)
+
+
+def _load_plain(path: Path, meta: dict[str, Any]) -> LoadedModel:
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
+
+    _check_safetensors_or_bin(path)
+    try:
+        config = AutoConfig.from_pretrained(path)
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        auto = AutoModelForSeq2SeqLM if config.is_encoder_decoder else AutoModelForCausalLM
+        model = auto.from_pretrained(path, dtype=torch.float32)
+    except (OSError, ValueError, KeyError) as e:
+        raise ModelLoadError(f"{path}: cannot load the model ({e})") from e
+    model.eval()
+    positions = getattr(config, "max_position_embeddings", None) or getattr(
+        config, "n_positions", 0
+    )
+    window = int(meta.get("window") or min(DEFAULT_WINDOW * 2, positions or DEFAULT_WINDOW * 2))
+    if config.is_encoder_decoder:
+        return LoadedModel(path, model, meta.get("prompt", "{source}"), window, tokenizer=tokenizer)
+    codec = TokenizerCodec(tokenizer)
+    return LoadedModel(path, model, meta.get("prompt", PROMPT), window, codec=codec)
+
+
+def _check_safetensors_or_bin(path: Path) -> None:
+    shards = sorted(path.glob("*.safetensors"))
+    if not shards and not list(path.glob("*.bin")):
+        raise ModelLoadError(f"{path}: no weights (*.safetensors or *.bin)")
+    for shard in shards:
+        _check_safetensors(shard)
+
+
+class ModelRewriter:
+    """Proposes model rewrites of the target sentences; the selector decides what is kept."""
+
+    name = ORIGIN
+
+    def __init__(self, model: str | None = None, *, batch_size: int = 8) -> None:
+        self.spec = model
+        self.batch_size = batch_size
+
+    @property
+    def loaded(self) -> LoadedModel:
+        return load(resolve(self.spec).resolve())
+
+    def propose(self, doc: Document, targets: Sequence[Target]) -> list[Candidate]:
+        if not targets:
+            return []
+        sentences = [span for span, _ in targets]
+        rewrites = self.rewrite([s.of(doc.text) for s in sentences])
+        pending: list[tuple[Span, str]] = []
+        for span, rewrite in zip(sentences, rewrites, strict=True):
+            if rewrite is not None and rewrite != span.of(doc.text):
+                pending.append((span, rewrite))
+        scores = self.fluency_gain([(span.of(doc.text), r) for span, r in pending])
+        candidates = []
+        for (span, rewrite), score in zip(pending, scores, strict=True):
+            edits = _edits(doc, span, rewrite)
+            if edits:
+                candidates.append(Candidate(span, edits, ORIGIN, score))
+        return candidates
+
+    def rewrite(self, sentences: Sequence[str]) -> list[str | None]:
+        """One rewrite per sentence; None where the sentence does not fit the model window."""
+        import torch
+
+        m = self.loaded
+        prompts = [m.prompt.format(source=s) for s in sentences]
+        encoded = [self._encode_prompt(m, p) for p in prompts]
+        out: list[str | None] = [None] * len(sentences)
+        todo = []
+        for i, ids in enumerate(encoded):
+            if len(ids) > m.window:
+                log.info(
+                    "sentence %d has %d tokens, over the model window of %d: not rewritten",
+                    i,
+                    len(ids),
+                    m.window,
+                )
+            else:
+                todo.append(i)
+        # Similar lengths together: less padding per batch.
+        todo.sort(key=lambda i: len(encoded[i]))
+        with torch.inference_mode():
+            for start in range(0, len(todo), self.batch_size):
+                chunk = todo[start : start + self.batch_size]
+                texts = self._generate(m, [encoded[i] for i in chunk])
+                for i, text in zip(chunk, texts, strict=True):
+                    out[i] = text
+        return out
+
+    @staticmethod
+    def _encode_prompt(m: LoadedModel, prompt: str) -> list[int]:
+        if m.codec is not None:
+            bos = [m.codec.bos_id] if m.codec.bos_id is not None else []
+            return bos + m.codec.encode(prompt)
+        return list(m.tokenizer(prompt).input_ids)
+
+    def _generate(self, m: LoadedModel, batch: list[list[int]]) -> list[str]:
+        import torch
+
+        longest = max(len(ids) for ids in batch)
+        if m.codec is not None:
+            pad, eos = m.codec.pad_id, m.codec.eos_id
+            # Left padding: every row's next token comes right after its prompt.
+            ids = torch.tensor([[pad] * (longest - len(r)) + r for r in batch])
+            mask = torch.tensor([[0] * (longest - len(r)) + [1] * len(r) for r in batch])
+        else:
+            pad = m.tokenizer.pad_token_id
+            eos = m.model.generation_config.eos_token_id or m.tokenizer.eos_token_id
+            ids = torch.tensor([r + [pad] * (longest - len(r)) for r in batch])
+            mask = torch.tensor([[1] * len(r) + [0] * (longest - len(r)) for r in batch])
+        # Room for a rewrite a little longer than the source, never unbounded.
+        budget = min(m.window, int(longest * 1.3) + 8)
+        generated = m.model.generate(
+            input_ids=ids,
+            attention_mask=mask,
+            max_new_tokens=budget,
+            do_sample=False,
+            num_beams=1,
+            use_cache=True,
+            eos_token_id=eos,
+            pad_token_id=pad,
+        )
+        texts = []
+        for row in generated:
+            new = row[longest:] if m.codec is not None else row
+            tokens = [int(t) for t in new if int(t) != pad]
+            if eos in tokens:
+                tokens = tokens[: tokens.index(eos)]
+            text = (
+                m.codec.decode(tokens)
+                if m.codec is not None
+                else m.tokenizer.decode(tokens, skip_special_tokens=True)
+            )
+            # A causal model that runs on past its answer starts a new line; keep the first.
+            texts.append(text.strip().split("\n", 1)[0].strip())
+        return texts
+
+    def fluency_gain(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+        """Per pair, the base LM's mean log-loss of the original minus that of the rewrite."""
+        m = self.loaded
+        if m.codec is None or not pairs:
+            return [0.0] * len(pairs)
+        texts = [t for pair in pairs for t in pair]
+        losses = self.log_loss(texts)
+        return [losses[2 * i] - losses[2 * i + 1] for i in range(len(pairs))]
+
+    def log_loss(self, texts: Sequence[str]) -> list[float]:
+        """Mean per-token negative log-likelihood of each text under the base model."""
+        import torch
+
+        m = self.loaded
+        codec = m.codec
+        if codec is None:
+            raise ValueError("log_loss needs a causal model")
+        losses: list[float] = []
+        model = m.model
+        with torch.inference_mode(), _adapter_off(model, m.has_adapter):
+            for start in range(0, len(texts), self.batch_size * 2):
+                chunk = texts[start : start + self.batch_size * 2]
+                rows = [[codec.bos_id or codec.eos_id, *codec.encode(t)] for t in chunk]
+                losses.extend(_row_losses(model, rows, codec.pad_id))
+        return losses
+
+
+def _row_losses(model: Any, rows: list[list[int]], pad: int) -> list[float]:
+    import torch
+    import torch.nn.functional as F
+
+    width = max(len(r) for r in rows)
+    ids = torch.tensor([r + [pad] * (width - len(r)) for r in rows])
+    mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows])
+    logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
+    nll = F.cross_entropy(logits.transpose(1, 2), ids[:, 1:], reduction="none")
+    keep = mask[:, 1:].float()
+    return [float(v) for v in (nll * keep).sum(1) / keep.sum(1).clamp(min=1)]
+
+
+class _adapter_off:
+    """``with`` block in which a peft model runs as its base model (a no-op without adapter)."""
+
+    def __init__(self, model: Any, active: bool) -> None:
+        self._ctx = model.disable_adapter() if active else None
+
+    def __enter__(self) -> None:
+        if self._ctx is not None:
+            self._ctx.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._ctx is not None:
+            self._ctx.__exit__(*exc)
+
+
+def _edits(doc: Document, span: Span, rewrite: str) -> tuple[Edit, ...]:
+    changes = word_changes(
+        span.of(doc.text), rewrite, offset=span.start, origin=ORIGIN, confidence=CONFIDENCE
+    )
+    return tuple(c.edit for c in changes)

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mtfix.core import Document, Span, apply_edits
+from mtfix.rewrite import Rewriter
+from mtfix.rewrite.model import ModelLoadError, ModelRewriter, load, resolve
+from tests.rewrite_tiny import ROOT, tiny_causal, tiny_t5
+
+SHIPPED = ROOT / "models" / "gemma-mtfix"
+
+
+def _doc(*sentences: str) -> Document:
+    text = " ".join(sentences)
+    spans, pos = [], 0
+    for s in sentences:
+        spans.append(Span(pos, pos + len(s)))
+        pos += len(s) + 1
+    return Document(text, (Span(0, len(text)),), tuple(spans))
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("tiny")
+
+
+def test_importing_mtfix_does_not_import_torch() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, mtfix.rewrite.model, mtfix.select; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_seq2seq_backend_generates_and_skips_sentences_over_the_window(
+    tiny_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    model_dir = tiny_t5(tiny_dir)
+    (model_dir / "mtfix-model.json").write_text(json.dumps({"window": 40}))
+    rewriter = ModelRewriter(str(model_dir), batch_size=2)
+    assert isinstance(rewriter, Rewriter)
+    assert rewriter.loaded.seq2seq
+    short = ["The mayor met the delegation.", "It rained.", "The talks ended on Tuesday."]
+    long = " ".join(["the delegation"] * 40) + "."
+    with caplog.at_level(logging.INFO, logger="mtfix.rewrite.model"):
+        out = rewriter.rewrite([*short, long])
+    assert out[3] is None
+    assert "over the model window of 40" in caplog.text
+    assert all(isinstance(text, str) and "\n" not in text for text in out[:3])
+
+
+def test_causal_backend_proposes_word_edits_in_document_offsets(tiny_dir: Path) -> None:
+    rewriter = ModelRewriter(str(tiny_causal(tiny_dir)))
+    assert not rewriter.loaded.seq2seq
+    doc = _doc("First sentence stays.", "The mayor met the delegation.")
+    target = doc.sentences[1]
+    candidates = rewriter.propose(doc, [(target, [])])
+    rewrite = rewriter.rewrite([target.of(doc.text)])[0]
+    assert rewrite is not None
+    if rewrite.split() == target.of(doc.text).split():
+        assert candidates == []
+        return
+    (cand,) = candidates
+    assert cand.origin == "model" and cand.sentence == target
+    assert all(target.contains(e.span) for e in cand.edits)
+    rewritten = apply_edits(doc.text, list(cand.edits))
+    assert rewritten.startswith("First sentence stays. ")
+    # Word-level edits reproduce the rewrite's tokens (whitespace between equal tokens kept).
+    assert rewritten[len("First sentence stays. ") :].split() == rewrite.split()
+
+
+def test_fluency_gain_prefers_the_original_of_itself(tiny_dir: Path) -> None:
+    rewriter = ModelRewriter(str(tiny_causal(tiny_dir)))
+    same, other = rewriter.fluency_gain([("The mayor met.", "The mayor met."), ("a b", "a c")])
+    assert same == pytest.approx(0.0, abs=1e-5)
+    assert other != pytest.approx(0.0, abs=1e-6)
+
+
+def test_missing_model_directory_is_a_clear_error() -> None:
+    with pytest.raises(ModelLoadError, match="no such model directory"):
+        resolve("no-such-model-anywhere")
+
+
+def test_corrupt_adapter_is_a_one_line_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": "x"}))
+    (bad / "adapter_model.safetensors").write_bytes(b"this is not a safetensors file")
+    with pytest.raises(ModelLoadError, match=r"adapter_model.safetensors: not a safetensors file"):
+        load(bad)
+    (bad / "adapter_model.safetensors").unlink()
+    with pytest.raises(ModelLoadError, match=r"adapter_model.safetensors: missing"):
+        load(bad)
+
+
+def test_directory_without_a_model_is_rejected(tmp_path: Path) -> None:
+    with pytest.raises(ModelLoadError, match="neither a LoRA adapter nor"):
+        load(tmp_path)
+
+
+@pytest.mark.model
+def test_shipped_adapter_loads_offline_and_fixes_a_misspelling(tmp_path: Path) -> None:
+    assert (SHIPPED / "adapter_model.safetensors").stat().st_size < 50 * 2**20
+    rewriter = ModelRewriter("gemma-mtfix")
+    out = rewriter.rewrite(
+        ["The goverment announced the new budget on Tuesday.", "The talks ended in Geneva."]
+    )
+    assert out[0] == "The government announced the new budget on Tuesday."
+    assert out[1] is not None and "Geneva" in out[1]
+    # A copy with its weights broken fails loudly instead of loading the base model alone.
+    broken = tmp_path / "broken"
+    shutil.copytree(SHIPPED, broken)
+    (broken / "adapter_model.safetensors").write_bytes(b"\0" * 64)
+    with pytest.raises(ModelLoadError, match="not a safetensors file"):
+        load(broken)

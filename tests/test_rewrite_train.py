@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from mtfix.rewrite import synth
+from mtfix.rewrite.data import DataConfig, DataError, build_pairs, counts
+from mtfix.rewrite.diff import word_changes
+from mtfix.rewrite.model import ModelRewriter
+from mtfix.rewrite.train import ConfigError, load_config, train
+from tests.rewrite_tiny import ROOT, tiny_causal
+
+
+def _config(path: Path, base: Path, max_steps: int) -> Path:
+    path.mkdir(exist_ok=True)
+    config = path / "train.toml"
+    config.write_text(
+        f'name = "tiny-test"\nbase = "{base}"\n'
+        "[data]\nmlqe_per_pair = 8\nsynthetic = 8\nhandwritten_repeat = 1\n"
+        '[lora]\nr = 4\nalpha = 8\ntarget_modules = ["q_proj", "v_proj"]\n'
+        f"[train]\nbatch_size = 4\nmax_steps = {max_steps}\nwarmup_steps = 1\n"
+        "checkpoint_every = 2\nlog_every = 1\nthreads = 1\n"
+    )
+    return config
+
+
+def test_train_writes_a_loadable_adapter_and_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MTFIX_CACHE", str(tmp_path / "cache"))
+    base = tiny_causal(tmp_path)
+    out = train(_config(tmp_path / "model", base, max_steps=3))
+    assert (out / "adapter_model.safetensors").stat().st_size > 0
+    meta = json.loads((out / "mtfix-model.json").read_text())
+    assert meta["steps"] == 3 and meta["base"] == str(base)
+    assert sum(meta["data"].values()) == meta["examples"] + meta["skipped_too_long"]
+    log = [json.loads(line) for line in (out / "train-log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log] == [1, 2, 3]
+    assert all(r["loss"] > 0 for r in log)
+
+    rewriter = ModelRewriter(str(out))
+    assert rewriter.loaded.has_adapter
+    assert isinstance(rewriter.rewrite(["The mayor met the delegation."])[0], str)
+
+    # More steps with the same data and model: continues from the checkpoint at step 3.
+    _config(tmp_path / "model", base, max_steps=5)
+    train(tmp_path / "model" / "train.toml")
+    log = [json.loads(line) for line in (out / "train-log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log] == [1, 2, 3, 4, 5]
+
+
+def test_config_rejects_unknown_keys(tmp_path: Path) -> None:
+    config = tmp_path / "train.toml"
+    config.write_text("[train]\nmax_step = 3\n")
+    with pytest.raises(ConfigError, match="unknown keys"):
+        load_config(config)
+
+
+def test_training_data_mixes_sources_and_never_reads_eval() -> None:
+    pairs = build_pairs(DataConfig(mlqe_per_pair=20, synthetic=40, handwritten_repeat=1))
+    by_origin = counts(pairs)
+    assert by_origin["mlqe-pe:ro-en"] == 20 and by_origin["handwritten"] >= 30
+    assert sum(v for k, v in by_origin.items() if k.startswith("synthetic:")) == 40
+    eval_inputs = {
+        line.strip()
+        for path in (ROOT / "eval").glob("suites/**/*.mt")
+        for line in path.read_text(encoding="utf-8").splitlines()
+    }
+    assert not eval_inputs & {p.source for p in pairs}
+    with pytest.raises(DataError, match="eval data"):
+        build_pairs(DataConfig(corpora=ROOT / "eval" / "suites"))
+
+
+@pytest.mark.parametrize("name", sorted(synth.INJECTORS))
+def test_each_injector_damages_only_where_it_says(name: str) -> None:
+    clean = 'The mayor said "the summit is important" and the leaders have met in Geneva 16 times.'
+    rng = random.Random(3)
+    damaged = synth.INJECTORS[name](clean, rng)
+    assert damaged is not None and damaged != clean
+    # Numbers are never damaged, so a number-keeping guard stays consistent with the targets.
+    assert "16" in damaged
+    changes = word_changes(clean, damaged)
+    assert 1 <= len(changes) <= 2
