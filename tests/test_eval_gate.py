@@ -91,9 +91,12 @@ def test_rules_must_not_raise_ter_on_ne_and_si_by_more_than_0_2() -> None:
         assert all(c.ok for c in gate.check([harmless], baseline) if c.figure == "delta.ter")
 
 
-def test_incomparable_or_missing_figures_fail() -> None:
+def test_missing_figures_fail_and_samples_are_kept_apart() -> None:
     ev = _evaluation("seed", "rules", ["a b"], ["a b"], ["a b"])
     checks = gate.check([ev], {"figures": {}})
     assert [c.ok for c in checks] == [False]
-    checks = gate.check([ev], {"figures": {"seed/rules": {"sample": 50, "chrf": 1.0}}})
-    assert not checks[0].ok and "sample 50" in checks[0].message
+    assert "seed/rules: no accepted figures" in checks[0].message
+    ev.sample = 50
+    assert ev.key == "seed/rules@50"
+    checks = gate.check([ev], {"figures": {"seed/rules": {"chrf": 1.0}}})
+    assert [c.ok for c in checks] == [False]

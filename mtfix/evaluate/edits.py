@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import lru_cache
 from typing import Any
 
 from mtfix.core import UnavailableError
@@ -54,22 +54,24 @@ def _compare(hyp: EditSet, ref: EditSet) -> tuple[Counts, Counter[tuple[str, str
     return Counts(tp, fp, fn), tally
 
 
+@lru_cache(maxsize=1)
+def _annotator() -> Any:
+    # Loading spaCy takes seconds: once per process, however many evaluations it runs.
+    import errant
+    import spacy
+
+    try:
+        # ERRANT needs tags, lemmas and the parse, never named entities.
+        nlp = spacy.load(SPACY_MODEL, exclude=["ner"])
+    except OSError:
+        raise UnavailableError(
+            f"spaCy model {SPACY_MODEL} is not installed (pip install -e '.[parse]')"
+        ) from None
+    return errant.load("en", nlp)
+
+
 class ErrantMetric(Metric):
     name = "errant"
-
-    @cached_property
-    def _annotator(self) -> Any:
-        import errant
-        import spacy
-
-        try:
-            # ERRANT needs tags, lemmas and the parse, never named entities.
-            nlp = spacy.load(SPACY_MODEL, exclude=["ner"])
-        except OSError:
-            raise UnavailableError(
-                f"spaCy model {SPACY_MODEL} is not installed (pip install -e '.[parse]')"
-            ) from None
-        return errant.load("en", nlp)
 
     def signature(self) -> str:
         import errant
@@ -83,13 +85,13 @@ class ErrantMetric(Metric):
     def _edits(self, docs: dict[str, Any], source: str, target: str) -> EditSet:
         if source == target:
             return {}
-        edits = self._annotator.annotate(docs[source], docs[target])
+        edits = _annotator().annotate(docs[source], docs[target])
         return {(e.o_start, e.o_end, e.c_str): e.type for e in edits}
 
     def corpus_score(
         self, sources: Sequence[str], hyps: Sequence[str], refs: Sequence[Sequence[str]]
     ) -> EditScores:
-        annotator = self._annotator
+        annotator = _annotator()
         texts = sorted({*sources, *hyps, *(line for stream in refs for line in stream)})
         docs = dict(zip(texts, annotator.nlp.pipe(texts), strict=True))
         total = Counts()

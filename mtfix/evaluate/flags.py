@@ -50,29 +50,31 @@ class FlagCounts:
     gold: int = 0
     found: int = 0
 
+    # None, not a perfect score, where nothing was there to measure: a category no detector
+    # uses has no precision, one no gold span has no recall.
     @property
-    def precision(self) -> float:
-        return self.correct / self.flags if self.flags else 1.0
+    def precision(self) -> float | None:
+        return self.correct / self.flags if self.flags else None
 
     @property
-    def recall(self) -> float:
-        return self.found / self.gold if self.gold else 1.0
+    def recall(self) -> float | None:
+        return self.found / self.gold if self.gold else None
 
     @property
-    def f1(self) -> float:
+    def f1(self) -> float | None:
         p, r = self.precision, self.recall
+        if p is None or r is None:
+            return None
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def to_dict(self) -> dict[str, Any]:
+        ratios = {"precision": self.precision, "recall": self.recall, "f1": self.f1}
         return {
             "flags": self.flags,
             "correct": self.correct,
             "gold": self.gold,
             "found": self.found,
-            # Undefined, not perfect: a category no detector uses, or one no gold span has.
-            "precision": round(self.precision, 4) if self.flags else None,
-            "recall": round(self.recall, 4) if self.gold else None,
-            "f1": round(self.f1, 4) if self.flags and self.gold else None,
+            **{k: None if v is None else round(v, 4) for k, v in ratios.items()},
         }
 
 

@@ -3,9 +3,10 @@
 A figure fails when it is worse than its accepted value by more than the tolerance the file
 states for it (``tolerance``; only figures listed there are gated), and a ``limits`` entry fails
 when a figure passes its absolute bound, whatever the baseline says (the issue's rule: the rules
-system must not raise TER on ne-en or si-en by more than 0.2). A run on a different sample than
-the accepted one, or with no accepted figures at all, fails too: figures that cannot be compared
-do not pass. ``update`` rewrites the accepted figures of the evaluations given and keeps the rest.
+system must not raise TER on ne-en or si-en by more than 0.2). A run with no accepted figures
+fails too: figures that cannot be compared do not pass. A sample's figures are kept apart from
+the full suite's (``mlqe-ro-en/rules@100``), so a fast sampled run can be gated as well.
+``update`` rewrites the accepted figures of the evaluations given and keeps the rest.
 """
 
 from __future__ import annotations
@@ -70,17 +71,8 @@ def check(evaluations: Sequence[Evaluation], baseline: dict[str, Any]) -> list[C
         figures = ev.figures()
         accepted = baseline.get("figures", {}).get(ev.key)
         if accepted is None:
-            checks.append(Check(ev.key, "*", False, f"{ev.key}: no accepted figures"))
-        elif accepted.get("sample") != ev.sample:
-            checks.append(
-                Check(
-                    ev.key,
-                    "sample",
-                    False,
-                    f"{ev.key}: accepted figures are for sample {accepted.get('sample')}, "
-                    f"this run used sample {ev.sample}",
-                )
-            )
+            message = f"{ev.key}: no accepted figures (accept them with --update-baseline)"
+            checks.append(Check(ev.key, "*", False, message))
         else:
             for figure, tol in tolerance.items():
                 if figure not in figures or figure not in accepted:

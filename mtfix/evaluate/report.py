@@ -66,9 +66,9 @@ def _ratio_row(name: str, c: FlagCounts) -> list[str]:
         str(c.correct),
         str(c.gold),
         str(c.found),
-        _pct(c.precision if c.flags else None),
-        _pct(c.recall if c.gold else None),
-        _pct(c.f1 if c.flags and c.gold else None),
+        _pct(c.precision),
+        _pct(c.recall),
+        _pct(c.f1),
     ]
 
 

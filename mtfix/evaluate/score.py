@@ -77,7 +77,9 @@ class Evaluation:
 
     @property
     def key(self) -> str:
-        return f"{self.name}/{self.system}"
+        """Where a baseline file keeps these figures: a sample's are not the full suite's."""
+        sample = f"@{self.sample}" if self.sample else ""
+        return f"{self.name}/{self.system}{sample}"
 
     @property
     def delta(self) -> dict[str, float]:
@@ -99,11 +101,8 @@ class Evaluation:
         }
         if self.flags is not None:
             flags = self.flags.overall
-            out |= {
-                "flags.precision": round(flags.precision, 4),
-                "flags.recall": round(flags.recall, 4),
-                "flags.f1": round(flags.f1, 4),
-            }
+            ratios = {"precision": flags.precision, "recall": flags.recall, "f1": flags.f1}
+            out |= {f"flags.{k}": round(v, 4) for k, v in ratios.items() if v is not None}
         return out
 
     def to_dict(self) -> dict[str, Any]:
