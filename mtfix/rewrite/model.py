@@ -170,6 +170,8 @@ class ModelRewriter:
     def __init__(self, model: str | None = None, *, batch_size: int = 8) -> None:
         self.spec = model
         self.batch_size = batch_size
+        # Tokens generated so far (up to each row's end of sequence): throughput for the bench.
+        self.generated_tokens = 0
 
     @property
     def loaded(self) -> LoadedModel:
@@ -260,6 +262,7 @@ class ModelRewriter:
             tokens = [int(t) for t in new if int(t) != pad]
             if eos in tokens:
                 tokens = tokens[: tokens.index(eos)]
+            self.generated_tokens += len(tokens) + 1
             text = (
                 m.codec.decode(tokens)
                 if m.codec is not None

