@@ -62,6 +62,8 @@ class Policy:
     max_zipf: float = 3.0
     max_insert: int = 2
     size_cost: float = 0.05
+    # Whether a detector flag over a common word lets the model change it.
+    trust_flags: bool = True
 
 
 DEFAULT_POLICY = Policy()
@@ -170,7 +172,7 @@ def guard(
     flagged = [f.span for f in flags]
     inserted = 0
     for c in changes:
-        in_flag = any(_touches(c.edit, s) for s in flagged)
+        in_flag = policy.trust_flags and any(_touches(c.edit, s) for s in flagged)
         for t in c.old:
             if t.is_word and not in_flag and not _is_rare(t.text, policy.max_zipf):
                 return f"changes the common word {t.text!r}"
