@@ -28,6 +28,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from mtfix.core import UnavailableError
+
 if TYPE_CHECKING:
     import torch
     from tokenizers import Tokenizer
@@ -43,7 +45,7 @@ _COMMON_WORDS = 10_000
 _PROMPT_TEXT = "Fix: \nFixed: "
 
 
-class BackboneError(RuntimeError):
+class BackboneError(UnavailableError):
     """The backbone could not be built or loaded (missing package, corrupt cache)."""
 
 

@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from mtfix.core import Document, Edit, Span
+from mtfix.core import Document, Edit, Span, UnavailableError
 from mtfix.rewrite import Candidate, Target
 from mtfix.rewrite.backbone import BackboneError, Codec, TokenizerCodec, load_base
 from mtfix.rewrite.data import PROMPT, REPO
@@ -44,17 +44,29 @@ CONFIDENCE = 0.5
 DEFAULT_WINDOW = 256
 
 
-class ModelLoadError(RuntimeError):
+class ModelLoadError(UnavailableError):
     """The model directory is missing, incomplete or corrupt; the message is one line."""
 
 
 def resolve(spec: str | None) -> Path:
-    """A model directory from a path or a name under ``models/``."""
+    """A model directory from a path, a name under ``models/`` or a hub id already cached."""
     spec = spec or DEFAULT_MODEL
     for path in (Path(spec), REPO / "models" / spec):
         if path.is_dir():
             return path
-    raise ModelLoadError(f"{spec}: no such model directory (looked in . and {REPO / 'models'})")
+    if spec.count("/") == 1:
+        from huggingface_hub import snapshot_download
+        from huggingface_hub.errors import LocalEntryNotFoundError
+
+        # Never the network: only a copy already in the Hugging Face cache.
+        try:
+            return Path(snapshot_download(spec, local_files_only=True))
+        except (LocalEntryNotFoundError, ValueError):
+            pass
+    raise ModelLoadError(
+        f"{spec}: no such model directory (looked in ., {REPO / 'models'} and the offline "
+        "Hugging Face cache)"
+    )
 
 
 def _check_safetensors(path: Path) -> None:
