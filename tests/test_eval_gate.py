@@ -12,6 +12,7 @@ from mtfix.cli import main
 from mtfix.evaluate import gate
 from mtfix.evaluate.score import evaluate
 from mtfix.evaluate.suites import Corpus
+from mtfix.io import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
 RO = ROOT / "eval" / "suites" / "mlqe-pe" / "ro-en"
@@ -100,3 +101,10 @@ def test_missing_figures_fail_and_samples_are_kept_apart() -> None:
     assert ev.key == "seed/rules@50"
     checks = gate.check([ev], {"figures": {"seed/rules": {"chrf": 1.0}}})
     assert [c.ok for c in checks] == [False]
+
+
+def test_a_malformed_limit_is_an_input_error(tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(json.dumps({"figures": {}, "limits": [{"suite": "x", "figure": "ter"}]}))
+    with pytest.raises(InputError, match="a limit needs suite, system, figure"):
+        gate.load(baseline)

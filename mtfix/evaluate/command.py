@@ -270,7 +270,11 @@ def suite_command(
     bootstrap: int,
     **output: Any,
 ) -> None:
-    """Run SYSTEM over the suite NAME (see eval/suites.toml) and score it."""
+    """Run SYSTEM over the suite NAME (see eval/suites.toml) and score it.
+
+    Where the suite has gold error spans, detector flags are scored too: a flag is correct when
+    its span overlaps a gold span, and a gold span is found when any flag overlaps it.
+    """
     config = load_suites(suites_file)
     suite = config.get(name)
     evaluation = _run_suite(

@@ -57,6 +57,9 @@ def load(path: str | Path) -> dict[str, Any]:
         raise InputError(f"{path}: invalid JSON ({exc})") from None
     if not isinstance(data, dict) or not isinstance(data.get("figures", {}), dict):
         raise InputError(f"{path}: not a baseline file (expected an object with 'figures')")
+    for limit in data.get("limits", []):
+        if not {"suite", "system", "figure"} <= set(limit) or not {"min", "max"} & set(limit):
+            raise InputError(f"{path}: a limit needs suite, system, figure and min or max: {limit}")
     return data
 
 
