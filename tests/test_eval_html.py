@@ -111,3 +111,30 @@ def screenshot(html: Path, png: Path) -> None:
     ]  # fmt: skip
     subprocess.run(cmd, check=True, capture_output=True, timeout=120)
     assert png.is_file()
+
+
+def test_every_reference_is_shown(tmp_path: Path) -> None:
+    lines = {
+        "src": "He go home .",
+        "hyp": "He goes home .",
+        "r1": "He goes home .",
+        "r2": "He went home .",
+    }
+    paths = {}
+    for name, line in lines.items():
+        paths[name] = tmp_path / f"{name}.txt"
+        paths[name].write_text(line + "\n", encoding="utf-8")
+    report = tmp_path / "r.html"
+    args = [
+        "eval",
+        "--src",
+        str(paths["src"]),
+        "--hyp",
+        str(paths["hyp"]),
+        "--ref",
+        str(paths["r1"]),
+    ]
+    args += ["--ref", str(paths["r2"]), "--bootstrap", "0", "--report", str(report)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    html = report.read_text(encoding="utf-8")
+    assert "He <mark>goes</mark> home .<hr>He <mark>went</mark> home ." in html

@@ -101,7 +101,8 @@ def render_html(evaluations: Sequence[Evaluation], checks: Sequence[Check] = ())
         rows = []
         for s in ev.sentences:
             source, system = highlight(s.source, s.system, "del", "ins")
-            _, reference = highlight(s.source, s.references[0], "span", "mark")
+            marked = [highlight(s.source, ref, "span", "mark")[1] for ref in s.references]
+            reference = Markup("<hr>").join(marked)
             kind = "worse" if s.worse else "better" if s.harm < 0 else "same"
             rows.append(
                 {"s": s, "kind": kind, "source": source, "system": system, "reference": reference}
