@@ -31,7 +31,7 @@ def done_count(manifest: Path) -> int:
 def assert_outputs_whole(out: Path) -> None:
     for flags in out.rglob("*.flags.json"):
         json.loads(flags.read_text(encoding="utf-8"))
-    for jsonl in out.rglob("docs.jsonl*"):
+    for jsonl in out.rglob("articles.jsonl*"):
         lines = jsonl.read_text(encoding="utf-8").splitlines()
         assert len(lines) == JSONL_DOCS and all(json.loads(line) for line in lines)
 
@@ -42,7 +42,8 @@ def test_sigkill_mid_run_then_rerun_processes_each_document_once(tmp_path: Path)
     for i, line in enumerate(mt_lines(TEXT_DOCS, 100)):
         (corpus / f"doc{i:02}.txt").write_text(line + "\n", encoding="utf-8")
     texts = mt_lines(JSONL_DOCS, 200)
-    write_jsonl(corpus / "docs.jsonl", [{"id": i, "text": t} for i, t in enumerate(texts)])
+    # Sorted before the text files, so the kill lands while the JSONL file is half done.
+    write_jsonl(corpus / "articles.jsonl", [{"id": i, "text": t} for i, t in enumerate(texts)])
     cmd = [sys.executable, "-m", "mtfix", "batch", str(corpus), "--out", str(out), "--no-model",
            "--jobs", "1", "--detectors", "languagetool,mt-artifacts", "--no-progress"]  # fmt: skip
 
@@ -71,6 +72,6 @@ def test_sigkill_mid_run_then_rerun_processes_each_document_once(tmp_path: Path)
 
     assert_outputs_whole(out)
     assert len(list(out.glob("doc*.txt"))) == TEXT_DOCS
-    assert (out / "docs.jsonl").is_file()
+    assert (out / "articles.jsonl").is_file()
     # The temporary files of writes the kill interrupted are swept by the rerun.
     assert not list(out.rglob("*.tmp"))
