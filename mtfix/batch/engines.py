@@ -16,11 +16,13 @@ import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from types import TracebackType
 from typing import Any, Literal, Protocol
 
 from mtfix.batch.worker import URL_ENV, Outcome, Task, clean_document, init_local_worker
+from mtfix.core import UnavailableError
 from mtfix.languagetool_server import LanguageToolServer
 from mtfix.pipeline import PipelineOptions
 
@@ -82,17 +84,32 @@ class LocalEngine:
     def run(self, tasks: Iterable[Task]) -> Iterator[Outcome]:
         assert self._pool is not None, "use the engine as a context manager"
         pool, pending = self._pool, iter(tasks)
+        keys: dict[Future[Outcome], str] = {}
 
         def submit(task: Task) -> Future[Outcome]:
-            return pool.submit(clean_document, self.options, task)
+            future = pool.submit(clean_document, self.options, task)
+            keys[future] = task[0]
+            return future
 
         in_flight = {submit(t) for t in islice(pending, self.jobs * IN_FLIGHT_PER_WORKER)}
         while in_flight:
             done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-            # Refill before handing results back, so workers stay busy while the driver writes.
-            in_flight |= {submit(t) for t in islice(pending, len(done))}
+            try:
+                # Refill before handing results back, so workers stay busy while the driver
+                # writes.
+                in_flight |= {submit(t) for t in islice(pending, len(done))}
+                outcomes = [future.result() for future in done]
+            except BrokenProcessPool:
+                # A worker died (killed, out of memory, a crash in native code): which document
+                # did it cannot be told apart from the others in flight, so stop and name them.
+                suspects = sorted(keys[f] for f in done | in_flight)
+                raise UnavailableError(
+                    f"a worker process died while cleaning one of {', '.join(suspects)}; "
+                    "rerun to resume (finished documents are kept)"
+                ) from None
             for future in done:
-                yield future.result()
+                del keys[future]
+            yield from outcomes
 
 
 class LanguageToolNode:
