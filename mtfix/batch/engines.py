@@ -67,7 +67,7 @@ class LocalEngine:
                 self.jobs,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=init_local_worker,
-                initargs=(url,),
+                initargs=(url, max(1, (os.cpu_count() or 1) // self.jobs)),
             )
             stack.callback(self._pool.shutdown, wait=True, cancel_futures=True)
             self._stack = stack.pop_all()

@@ -65,10 +65,13 @@ def clean_document(options: PipelineOptions, task: Task) -> Outcome:
     return Outcome(key, result.to_dict(), None, words, len(result.document.sentences))
 
 
-def init_local_worker(languagetool_url: str | None) -> None:
+def init_local_worker(languagetool_url: str | None, threads: int) -> None:
     """Initializer of a local pool process: share the parent's server, die with the parent."""
     if languagetool_url:
         os.environ[URL_ENV] = languagetool_url
+    # The model's math libraries would each take every core; the workers share them instead
+    # (read when torch is first imported, which is later, in this process). Ray does the same.
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     # Ctrl-C reaches the whole process group; only the driver should react, by shutting the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A driver killed with SIGKILL cannot stop its pool; the kernel does it instead.
