@@ -151,3 +151,12 @@ def test_unknown_report_extension_needs_format(files: dict[str, Path], tmp_path:
     assert _run(*_files_args(files), "--report", str(report)).exit_code == 2
     ok = _run(*_files_args(files), "--report", str(report), "--format", "markdown")
     assert ok.exit_code == 0 and report.read_text().startswith("# mtfix evaluation")
+
+
+def test_identical_systems_are_not_significantly_different(files: dict[str, Path]) -> None:
+    # sacrebleu alone would give p = 1/(n+1) here; no change is never a significant one.
+    args = _files_args(files, hyp=files["src"])
+    result = _run(*args, "--format", "json", "--bootstrap", "100")
+    assert result.exit_code == 0, result.output
+    results = json.loads(result.stdout)["significance"]["results"]
+    assert all(r["p_value"] == 1.0 for r in results.values())

@@ -122,3 +122,18 @@ def test_split_lines_matches_how_sacrebleu_reads_a_file() -> None:
     assert split_lines("a\n\nb") == ["a", "", "b"]
     # Only \n ends a line: a form feed or a Unicode line separator inside a segment stays.
     assert split_lines("a\u2028b\x0cc\n") == ["a\u2028b\x0cc"]
+
+
+def test_all_prints_the_readme_table(tmp_path: Path) -> None:
+    lines = tmp_path / "mt.txt"
+    lines.write_text("He go home .\nThe sky is blue .\n", encoding="utf-8")
+    ref = tmp_path / "pe.txt"
+    ref.write_text("He goes home .\nThe sky is blue .\n", encoding="utf-8")
+    suites = tmp_path / "suites.toml"
+    suites.write_text('[suites.tiny]\nsource = "mt.txt"\nreferences = ["pe.txt"]\n')
+    result = _run("all", "--system", "rules", "--suites", str(suites), "--bootstrap", "0")
+    assert result.exit_code == 0, result.output
+    head, _, table, *_ = result.stdout.splitlines()
+    assert head.startswith("mtfix ") and " UTC, " in head and " cores" in head
+    assert table.startswith("| suite | system | lines | BLEU | chrF | TER | ΔTER |")
+    assert "| tiny | rules | 2 |" in result.stdout

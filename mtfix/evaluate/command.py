@@ -2,7 +2,7 @@
 
     mtfix eval --src S --hyp H --ref R [--ref R2 ...]
     mtfix eval suite NAME --system rules|full [--sample N]
-    mtfix eval all [--sample N]
+    mtfix eval all [--system rules|full ...] [--sample N]
 
 Each prints a table (or ``--format``), can write ``--report FILE``, and can hold the figures to
 ``--check-baseline FILE`` (exit 1 when one is worse beyond tolerance) or accept them with
@@ -284,21 +284,34 @@ def suite_command(
 
 
 @command.command("all")
+@click.option(
+    "--system",
+    "chosen",
+    type=click.Choice(systems.SYSTEMS),
+    multiple=True,
+    help="Run only these systems (repeatable) [default: rules, and full where a model exists].",
+)
 @suite_options
 @output_options
 @_errors
 def all_command(
-    sample: int | None, model: str | None, suites_file: str, bootstrap: int, **output: Any
+    chosen: tuple[str, ...],
+    sample: int | None,
+    model: str | None,
+    suites_file: str,
+    bootstrap: int,
+    **output: Any,
 ) -> None:
     """Every suite with the rules system (and the full system where the model exists); prints
     the README's Markdown table with the machine and date."""
     config = load_suites(suites_file)
-    names = list(systems.SYSTEMS)
-    try:
-        systems.require_model(model or config.model)
-    except UnavailableError as exc:
-        click.echo(f"mtfix: skipping the full system: {exc}", err=True)
-        names = ["rules"]
+    names = list(chosen or systems.SYSTEMS)
+    if not chosen:
+        try:
+            systems.require_model(model or config.model)
+        except UnavailableError as exc:
+            click.echo(f"mtfix: skipping the full system: {exc}", err=True)
+            names = ["rules"]
     evaluations = [
         _run_suite(
             config, suite, system, sample=sample, against=SOURCE, bootstrap=bootstrap, model=model

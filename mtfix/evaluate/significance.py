@@ -60,6 +60,8 @@ def paired_bootstrap(
     metrics: Sequence[CorpusMetric] | None = None,
 ) -> Significance:
     metrics = list(metrics or corpus_metrics())
+    if list(baseline[1]) == list(system[1]):
+        return _identical(baseline, system, refs, samples, metrics)
     strip = [[line.rstrip() for line in stream] for stream in refs]
     named: list[tuple[str, Sequence[str]]] = [
         (name, [line.rstrip() for line in lines]) for name, lines in (baseline, system)
@@ -82,4 +84,22 @@ def paired_bootstrap(
             float(sys_.ci or 0.0),
         )
         out.signatures[metric.name] = str(signatures[column])
+    return out
+
+
+def _identical(
+    baseline: tuple[str, Sequence[str]],
+    system: tuple[str, Sequence[str]],
+    refs: Sequence[Sequence[str]],
+    samples: int,
+    metrics: Sequence[CorpusMetric],
+) -> Significance:
+    # sacrebleu gives two identical systems the smallest p-value the resampling allows (it counts
+    # only resamples whose difference strictly exceeds the observed zero); a report would then
+    # call "no change at all" significant. With nothing to test, p is 1.
+    out = Significance(baseline[0], system[0], samples)
+    for metric in metrics:
+        score = metric.corpus_score(system[1], refs)
+        out.results[metric.name] = PairedResult(score, score, 1.0, score, 0.0)
+        out.signatures[metric.name] = f"{metric.signature()}|paired-bs:identical"
     return out
