@@ -5,7 +5,7 @@ import pytest
 from mtfix.core import Document, Edit, Flag, Span, apply_edits
 from mtfix.rewrite import Candidate
 from mtfix.rewrite.diff import word_changes
-from mtfix.select import guard, select_edits
+from mtfix.select import Policy, guard, regional_variant, select_edits
 
 
 def _doc(*sentences: str) -> Document:
@@ -95,3 +95,50 @@ def test_overlapping_candidates_resolve_by_confidence() -> None:
     assert apply_edits(doc.text, edits) == "He go home."
     low_first = select_edits(doc, [Candidate(doc.sentences[0], sentence.edits, "rules")], [])
     assert apply_edits(doc.text, low_first) == "He goes home. He go home."
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "variant"),
+    [
+        ("organisations", "organizations", True),
+        ("defence", "defense", True),
+        ("centre", "center", True),
+        ("aeroplanes", "airplanes", True),
+        ("goverment", "government", False),
+        ("there", "their", False),
+    ],
+)
+def test_regional_respellings_are_not_fixes(old: str, new: str, variant: bool) -> None:
+    assert regional_variant(old, new) is variant
+    doc = _doc(f"The {old} met.")
+    rules = _cand(doc, 0, f"The {new} met.", origin="rules", score=0.0)
+    assert bool(select_edits(doc, [rules], [])) is not variant
+
+
+def test_a_model_that_kept_the_words_vetoes_a_rules_edit_there() -> None:
+    doc = _doc("They read and read the report in Geneva.")
+    rules = _cand(doc, 0, "They read the report in Geneva.", origin="rules", score=0.0)
+    kept = Candidate(doc.sentences[0], (), "model")
+    assert select_edits(doc, [rules, kept], []) == []
+    # Without a model (rules-only pipeline) the rules edit stands.
+    assert select_edits(doc, [rules], []) == list(rules.edits)
+    # A model that changed the same words (even differently, even unsafely) seconds it.
+    other = _cand(doc, 0, "They reads the report in Geneva.", score=-1.0)
+    assert select_edits(doc, [rules, other], []) == list(rules.edits)
+    assert select_edits(doc, [rules, kept], [], Policy(model_veto=False)) == list(rules.edits)
+
+
+@pytest.mark.parametrize(
+    ("source", "rewrite"),
+    [
+        # A non-word "corrected" into an unrelated real word changes the meaning.
+        ("The verglimm was seen in the town.", "The reality was seen in the town."),
+        # ... or into another non-word, which helps nobody.
+        ("The unuselessly was seen in the town.", "The unsuhelessly was seen in the town."),
+        # Inserted words cost TER on every dev sample: none allowed.
+        ("The unuselessly was seen in town.", "The uselessly was seen in the town."),
+    ],
+)
+def test_guard_wants_a_spelling_fix_and_nothing_more(source: str, rewrite: str) -> None:
+    doc = _doc(source)
+    assert guard(doc, _cand(doc, 0, rewrite), []) is not None

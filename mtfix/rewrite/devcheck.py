@@ -26,7 +26,7 @@ from mtfix.rewrite.backbone import cache_root
 from mtfix.rewrite.model import DEFAULT_MODEL, ModelRewriter, resolve
 from mtfix.select import DEFAULT_POLICY, Policy, select_edits
 
-SUITES = ("mlqe-ro-en", "mlqe-ru-en", "mlqe-et-en", "mlqe-ne-en", "mlqe-si-en")
+SUITES = ("mlqe-ro-en", "mlqe-ru-en", "mlqe-et-en", "mlqe-ne-en", "mlqe-si-en", "seed")
 OUT = Path(__file__).resolve().parents[2] / "eval" / "bench" / "rewriter-dev.json"
 
 
@@ -80,9 +80,11 @@ def collect(suite: str, sample: int, model: str) -> dict[str, Any]:
     cache = cache_root() / "devcheck" / f"{suite}-{sample}-{_weights_key(model)}.json"
     if cache.exists():
         return dict(json.loads(cache.read_text()))
-    corpus = load_suites().get(suite).load().sample(sample)
+    corpus = load_suites().get(suite).load()
+    if sample < len(corpus.source):
+        corpus = corpus.sample(sample)
     text = "\n".join(corpus.source)
-    pipeline = Pipeline(PipelineOptions(lines=True))
+    pipeline = Pipeline(PipelineOptions(lines=corpus.lines))
     checked = pipeline.check(text)
     targets = _targets(checked.document, checked.flags)
     rules = pipeline.rewriters[0].propose(checked.document, targets)
@@ -91,6 +93,7 @@ def collect(suite: str, sample: int, model: str) -> dict[str, Any]:
     data = {
         "suite": suite,
         "sample": sample,
+        "lines_mode": corpus.lines,
         "source": list(corpus.source),
         "references": [list(r) for r in corpus.references],
         "flags": [_flag_json(f) for f in checked.flags],
@@ -110,7 +113,7 @@ def score(data: dict[str, Any], policy: Policy = DEFAULT_POLICY) -> dict[str, An
     from mtfix.segment import segment
 
     text = "\n".join(data["source"])
-    doc = segment(text, lines=True)
+    doc = segment(text, lines=data["lines_mode"])
     flags = [_flag(f) for f in data["flags"]]
     rules = [_cand(c) for c in data["rules"]]
     model = [_cand(c) for c in data["model"]]
@@ -127,8 +130,9 @@ def score(data: dict[str, Any], policy: Policy = DEFAULT_POLICY) -> dict[str, An
     return {
         "lines": len(data["source"]),
         "sentences_sent_to_model": data["targets"],
-        "model_candidates": len(model),
+        "model_candidates": sum(bool(c.edits) for c in model),
         "model_edits_accepted": sum(e.origin == "model" for e in full_edits),
+        "rules_edits_accepted": [len(rules_edits), sum(e.origin == "rules" for e in full_edits)],
         "ter_raw": raw,
         "ter_rules": rules_ter,
         "ter_full": full_ter,

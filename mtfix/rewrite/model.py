@@ -12,7 +12,8 @@ lazily, once per process, on the first :meth:`~ModelRewriter.propose`:
 
 Generation is batched greedy decoding with the KV cache. A sentence whose prompt exceeds the
 model window is skipped with a logged note, never truncated. Each rewrite becomes a
-:class:`~mtfix.rewrite.Candidate` of word-level edits in original-text offsets; for causal models
+:class:`~mtfix.rewrite.Candidate` of word-level edits in original-text offsets (a sentence the
+model left as it was gets a candidate with no edits: its vote to keep it); for causal models
 ``Candidate.score`` is the fluency gain the selector uses: the base model's (adapter disabled)
 mean per-token log-loss of the original sentence minus that of the rewrite.
 
@@ -195,15 +196,20 @@ class ModelRewriter:
         sentences = [span for span, _ in targets]
         rewrites = self.rewrite([s.of(doc.text) for s in sentences])
         pending: list[tuple[Span, str]] = []
-        for span, rewrite in zip(sentences, rewrites, strict=True):
-            if rewrite is not None and rewrite != span.of(doc.text):
-                pending.append((span, rewrite))
-        scores = self.fluency_gain([(span.of(doc.text), r) for span, r in pending])
         candidates = []
-        for (span, rewrite), score in zip(pending, scores, strict=True):
+        for span, rewrite in zip(sentences, rewrites, strict=True):
+            if rewrite is None:
+                continue
             edits = _edits(doc, span, rewrite)
             if edits:
-                candidates.append(Candidate(span, edits, ORIGIN, score))
+                pending.append((span, rewrite))
+            else:
+                # The model read the sentence and kept it: a vote the selector weighs against
+                # rules edits there (see mtfix.select).
+                candidates.append(Candidate(span, (), ORIGIN, 0.0))
+        scores = self.fluency_gain([(span.of(doc.text), r) for span, r in pending])
+        for (span, rewrite), score in zip(pending, scores, strict=True):
+            candidates.append(Candidate(span, _edits(doc, span, rewrite), ORIGIN, score))
         return candidates
 
     def rewrite(self, sentences: Sequence[str]) -> list[str | None]:
