@@ -264,11 +264,19 @@ def regional_variant(old: str, new: str) -> bool:
 
 
 def _seconded(
-    edit: Edit, sentence: Span, model_edits: dict[Span, list[Edit]], policy: Policy
+    doc: Document, edit: Edit, sentence: Span, model_edits: dict[Span, list[Edit]], policy: Policy
 ) -> bool:
     """Whether a rules edit stands: no model read the sentence, or the model also changed the
-    words the edit touches (its own fix there may differ or be unsafe; it agrees they are wrong)."""
-    if not policy.model_veto or sentence not in model_edits:
+    words the edit touches (its own fix there may differ or be unsafe; it agrees they are wrong).
+
+    Only word changes inside a sentence are put to the model: it sees one sentence at a time, so
+    it cannot judge removing a whole orphan sentence ("I will.") or a stray symbol ("▼").
+    """
+    if not policy.model_veto or sentence not in model_edits or edit.span.contains(sentence):
+        return True
+    # A stray symbol mid-sentence is MT debris; one opening the line is list layout, which the
+    # model keeping it is right about (the ne-en post-editors kept every leading "•").
+    if edit.span.start > sentence.start and not any(ch.isalnum() for ch in edit.span.of(doc.text)):
         return True
     return any(_touches(m, edit.span) or _touches(edit, m.span) for m in model_edits[sentence])
 
@@ -297,7 +305,7 @@ def select_edits(
             e
             for e in cand.edits
             if not regional_variant(e.span.of(doc.text), e.replacement)
-            and (cand.origin != "rules" or _seconded(e, cand.sentence, model_edits, policy))
+            and (cand.origin != "rules" or _seconded(doc, e, cand.sentence, model_edits, policy))
         )
         if kept:
             by_sentence[cand.sentence].append(replace(cand, edits=kept))

@@ -142,3 +142,13 @@ def test_a_model_that_kept_the_words_vetoes_a_rules_edit_there() -> None:
 def test_guard_wants_a_spelling_fix_and_nothing_more(source: str, rewrite: str) -> None:
     doc = _doc(source)
     assert guard(doc, _cand(doc, 0, rewrite), []) is not None
+
+
+def test_the_veto_leaves_what_a_one_sentence_model_cannot_judge() -> None:
+    doc = _doc("Talks ended ▼ in Geneva.", "I will.")
+    s0, s1 = doc.sentences
+    symbol = Candidate(s0, (Edit(Span(12, 14), "", "rules", 0.9),), "rules")
+    orphan = Candidate(s1, (Edit(Span(s1.start - 1, s1.end), "", "rules", 0.9),), "rules")
+    keeps = [Candidate(s0, (), "model"), Candidate(s1, (), "model")]
+    out = apply_edits(doc.text, select_edits(doc, [symbol, orphan, *keeps], []))
+    assert out == "Talks ended in Geneva."
