@@ -74,8 +74,9 @@ def _dev(dev: dict[str, Any] | None) -> list[str]:
         f"`python -m mtfix.rewrite.devcheck {dev['model']} --sample {dev['sample']}` "
         "(the lines `mtfix eval suite NAME --sample N` scores). TER is sacrebleu's, corpus level; "
         "Δ is against the raw MT, negative is better. *rules*: the selector over rules "
-        "candidates; *full*: over rules and model candidates (model on flagged sentences, the "
-        "pipeline's default).",
+        "candidates (it drops British→American respellings); *full*: over rules and model "
+        "candidates, the model reading the flagged sentences (the pipeline's default) and "
+        "vetoing rules word changes it did not also make. `seed` is the whole ja→en article.",
         "",
         "| suite | lines | TER raw | Δ rules | Δ full | sent to model | model candidates | "
         "model edits kept |",
@@ -101,6 +102,14 @@ def _bench(bench: dict[str, Any] | None) -> list[str]:
         f"{r['batched']['new_tokens_per_s']} new tokens/s; single sentence: "
         f"{r['single']['new_tokens_per_s']} new tokens/s.",
         f"- Machine: {machine['cpu']}, {machine['cores']} cores, {r['threads']} threads.",
+        f"- Targets (load < {r['targets']['load_s']} s, >= "
+        f"{r['targets']['batched_new_tokens_per_s']} tokens/s batched): "
+        + (
+            "met."
+            if r["load_fresh_process"]["median_s"] < r["targets"]["load_s"]
+            and r["batched"]["new_tokens_per_s"] >= r["targets"]["batched_new_tokens_per_s"]
+            else f"not met in the run of {bench['date']}."
+        ),
         "",
     ]
 
@@ -121,7 +130,8 @@ def render(model_dir: Path) -> str:
         "A LoRA adapter that turns a machine-translated English sentence into a corrected one "
         "(`Fix: <mt>` → `Fixed: <sentence>`). It only proposes: `mtfix/select.py` keeps a "
         "rewrite only when it passes the guard (numbers, dates, quotes and names kept; only rare "
-        "or non-words changed; small insertions) and scores better than the alternatives. "
+        "or non-words changed, into a similar known word; no inserted words) and scores better "
+        "than the alternatives. "
         "Loaded by `mtfix clean --model models/<name>`.",
         "",
         *_training(meta, log),
