@@ -170,6 +170,21 @@ def doctor() -> None:
     sys.exit(0 if ok else EXIT_ENVIRONMENT)
 
 
+@main.command()
+@click.option("--config", "config", required=True, type=click.Path(dir_okay=False),
+              help="The training config, e.g. models/gemma-mtfix/train.toml.")  # fmt: skip
+@one_line_errors
+def train(config: str) -> None:
+    """Fine-tune the rewriter (LoRA on the CPU); resumes from its last checkpoint."""
+    from mtfix.rewrite.train import ConfigError
+    from mtfix.rewrite.train import train as run_training
+
+    try:
+        click.echo(run_training(config))
+    except ConfigError as exc:
+        fail(str(exc), EXIT_INPUT)
+
+
 # Sub-commands that live with their subsystems.
 from mtfix.evaluate.command import command as eval_command  # noqa: E402
 
