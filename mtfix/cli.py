@@ -54,7 +54,7 @@ def one_line_errors(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _detectors(value: str | None) -> tuple[str, ...]:
+def detector_names(value: str | None) -> tuple[str, ...]:
     if not value:
         return detect.DEFAULT_DETECTORS
     return tuple(name.strip() for name in value.split(",") if name.strip())
@@ -72,10 +72,44 @@ pipeline_options = [
 ]
 
 
-def with_pipeline_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    for option in reversed(pipeline_options):
+rewrite_options = [
+    click.option("--no-model", is_flag=True, help="Rules only: never load the rewriting model."),
+    click.option(
+        "--model", "model", metavar="DIR", help="Rewriting model directory or checkpoint."
+    ),
+    click.option(
+        "--rewrite",
+        type=click.Choice(["flagged", "all"]),
+        default="flagged",
+        help="Send only flagged sentences (default) or all to the model.",
+    ),
+]
+
+
+def _with(options: list[Callable[..., Any]], fn: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(options):
         fn = option(fn)
     return fn
+
+
+def with_pipeline_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return _with(pipeline_options, fn)
+
+
+def with_rewrite_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return _with(rewrite_options, fn)
+
+
+def clean_options(
+    detectors: str | None, lines: bool, no_model: bool, model: str | None, rewrite: str
+) -> PipelineOptions:
+    """The PipelineOptions that `clean` and `batch` build from their shared options."""
+    return PipelineOptions(
+        detectors=detector_names(detectors),
+        lines=lines,
+        model=None if no_model else model,
+        rewrite="all" if rewrite == "all" else "flagged",
+    )
 
 
 EPILOG = """\b
@@ -101,7 +135,7 @@ def main() -> None:
 def check(file: str, detectors: str | None, lines: bool, fmt: str) -> None:
     """List every problem in FILE with its position, category and suggestion."""
     text = read_text(file)
-    options = PipelineOptions(detectors=_detectors(detectors), lines=lines)
+    options = PipelineOptions(detectors=detector_names(detectors), lines=lines)
     result: CheckResult = Pipeline(options).check(text)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
@@ -117,10 +151,7 @@ def check(file: str, detectors: str | None, lines: bool, fmt: str) -> None:
 @with_pipeline_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here (atomically).")
 @click.option("--format", "fmt", type=click.Choice(["text", "diff", "json"]), default="text")
-@click.option("--no-model", is_flag=True, help="Rules only: never load the rewriting model.")
-@click.option("--model", "model", metavar="DIR", help="Rewriting model directory or checkpoint.")
-@click.option("--rewrite", type=click.Choice(["flagged", "all"]), default="flagged",
-              help="Send only flagged sentences (default) or all to the model.")  # fmt: skip
+@with_rewrite_options
 @one_line_errors
 def clean(
     file: str,
@@ -134,12 +165,7 @@ def clean(
 ) -> None:
     """Repair FILE and print (or write) the cleaned text, a diff, or JSON."""
     text = read_text(file)
-    options = PipelineOptions(
-        detectors=_detectors(detectors),
-        lines=lines,
-        model=None if no_model else model,
-        rewrite="all" if rewrite == "all" else "flagged",
-    )
+    options = clean_options(detectors, lines, no_model, model, rewrite)
     result: CleanResult = Pipeline(options).clean(text)
     if fmt == "json":
         rendered = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from mtfix.core import Document, Span
 from mtfix.languagetool_server import LanguageToolServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,3 +36,14 @@ def languagetool_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def seed_text() -> str:
     return SEED.read_text(encoding="utf-8")
+
+
+def document_of(*sentences: str) -> Document:
+    """A one-paragraph Document of the given sentences joined by single spaces, segmented by
+    construction (no segmenter), for tests of what comes after segmentation."""
+    text = " ".join(sentences)
+    spans, pos = [], 0
+    for s in sentences:
+        spans.append(Span(pos, pos + len(s)))
+        pos += len(s) + 1
+    return Document(text, (Span(0, len(text)),), tuple(spans))

@@ -7,21 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from mtfix.core import Document, Span, apply_edits
+from mtfix.core import apply_edits
 from mtfix.rewrite import Rewriter
 from mtfix.rewrite.model import ModelLoadError, ModelRewriter, load, resolve
+from tests.conftest import document_of
 from tests.rewrite_tiny import ROOT, tiny_causal, tiny_t5
 
 SHIPPED = ROOT / "models" / "gemma-mtfix"
-
-
-def _doc(*sentences: str) -> Document:
-    text = " ".join(sentences)
-    spans, pos = [], 0
-    for s in sentences:
-        spans.append(Span(pos, pos + len(s)))
-        pos += len(s) + 1
-    return Document(text, (Span(0, len(text)),), tuple(spans))
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +50,7 @@ def test_seq2seq_backend_generates_and_skips_sentences_over_the_window(
 def test_causal_backend_proposes_word_edits_in_document_offsets(tiny_dir: Path) -> None:
     rewriter = ModelRewriter(str(tiny_causal(tiny_dir)))
     assert not rewriter.loaded.seq2seq
-    doc = _doc("First sentence stays.", "The mayor met the delegation.")
+    doc = document_of("First sentence stays.", "The mayor met the delegation.")
     target = doc.sentences[1]
     candidates = rewriter.propose(doc, [(target, [])])
     rewrite = rewriter.rewrite([target.of(doc.text)])[0]

@@ -6,15 +6,7 @@ from mtfix.core import Document, Edit, Flag, Span, apply_edits
 from mtfix.rewrite import Candidate
 from mtfix.rewrite.diff import word_changes
 from mtfix.select import Policy, guard, regional_variant, select_edits
-
-
-def _doc(*sentences: str) -> Document:
-    text = " ".join(sentences)
-    spans, pos = [], 0
-    for s in sentences:
-        spans.append(Span(pos, pos + len(s)))
-        pos += len(s) + 1
-    return Document(text, (Span(0, len(text)),), tuple(spans))
+from tests.conftest import document_of
 
 
 def _cand(doc: Document, i: int, rewrite: str, origin: str = "model", score: float = 1.0):
@@ -35,12 +27,12 @@ def _cand(doc: Document, i: int, rewrite: str, origin: str = "model", score: flo
     ],
 )
 def test_guard_rejects_changed_numbers_dates_names_and_quotes(source: str, rewrite: str) -> None:
-    doc = _doc(source)
+    doc = document_of(source)
     assert guard(doc, _cand(doc, 0, rewrite), []) is not None
 
 
 def test_guard_allows_a_flagged_misspelt_name_to_change() -> None:
-    doc = _doc("Putin met Bidden in Geneva.")
+    doc = document_of("Putin met Bidden in Geneva.")
     name = Span(10, 16)
     assert name.of(doc.text) == "Bidden"
     flag = Flag(name, "entities", "NAME", "name-consistency", "inconsistent name")
@@ -49,7 +41,7 @@ def test_guard_allows_a_flagged_misspelt_name_to_change() -> None:
 
 
 def test_guard_accepts_a_nonword_fix_and_rejects_a_common_word_swap() -> None:
-    doc = _doc("The atriots wore stratified armour in the parade.")
+    doc = document_of("The atriots wore stratified armour in the parade.")
     ok = "The patriots wore stratified armour in the parade."
     swap = "The atriots wore armored vehicles in the parade."
     assert guard(doc, _cand(doc, 0, ok), []) is None
@@ -57,12 +49,12 @@ def test_guard_accepts_a_nonword_fix_and_rejects_a_common_word_swap() -> None:
 
 
 def test_guard_bounds_the_share_of_changed_words() -> None:
-    doc = _doc("the zlorps and the blorps went to the qwerts.")
+    doc = document_of("the zlorps and the blorps went to the qwerts.")
     assert guard(doc, _cand(doc, 0, "the cats and dogs ran to many houses."), []) is not None
 
 
 def test_rules_candidate_is_accepted_without_a_model_candidate() -> None:
-    doc = _doc("He go home.", "She is here.")
+    doc = document_of("He go home.", "She is here.")
     rules = _cand(doc, 0, "He goes home.", origin="rules", score=0.0)
     edits = select_edits(doc, [rules], [])
     assert apply_edits(doc.text, edits) == "He goes home. She is here."
@@ -70,7 +62,7 @@ def test_rules_candidate_is_accepted_without_a_model_candidate() -> None:
 
 
 def test_a_better_guarded_model_candidate_beats_rules_and_an_unsafe_one_does_not() -> None:
-    doc = _doc("The atriots marched home in 1999.")
+    doc = document_of("The atriots marched home in 1999.")
     rules = _cand(doc, 0, "The atriots marched home in 1999 .", origin="rules", score=0.0)
     good = _cand(doc, 0, "The patriots marched home in 1999.", score=2.0)
     bad = _cand(doc, 0, "The patriots marched home in 2001.", score=5.0)
@@ -82,12 +74,12 @@ def test_a_better_guarded_model_candidate_beats_rules_and_an_unsafe_one_does_not
 
 
 def test_model_candidate_needs_a_positive_score_over_the_original() -> None:
-    doc = _doc("The atriots marched home.")
+    doc = document_of("The atriots marched home.")
     assert select_edits(doc, [_cand(doc, 0, "The patriots marched home.", score=-0.5)], []) == []
 
 
 def test_overlapping_candidates_resolve_by_confidence() -> None:
-    doc = _doc("He go home.", "He go home.")
+    doc = document_of("He go home.", "He go home.")
     sentence = Candidate(doc.sentences[0], (Edit(Span(3, 5), "goes", "rules", 0.5),), "rules")
     # A paragraph-level fix (a doubled sentence) reaching over the first sentence's edit.
     paragraph = Candidate(doc.paragraphs[0], (Edit(Span(0, 12), "", "rules", 0.9),), "rules")
@@ -110,13 +102,13 @@ def test_overlapping_candidates_resolve_by_confidence() -> None:
 )
 def test_regional_respellings_are_not_fixes(old: str, new: str, variant: bool) -> None:
     assert regional_variant(old, new) is variant
-    doc = _doc(f"The {old} met.")
+    doc = document_of(f"The {old} met.")
     rules = _cand(doc, 0, f"The {new} met.", origin="rules", score=0.0)
     assert bool(select_edits(doc, [rules], [])) is not variant
 
 
 def test_a_model_that_kept_the_words_vetoes_a_rules_edit_there() -> None:
-    doc = _doc("They read and read the report in Geneva.")
+    doc = document_of("They read and read the report in Geneva.")
     rules = _cand(doc, 0, "They read the report in Geneva.", origin="rules", score=0.0)
     kept = Candidate(doc.sentences[0], (), "model")
     assert select_edits(doc, [rules, kept], []) == []
@@ -140,12 +132,12 @@ def test_a_model_that_kept_the_words_vetoes_a_rules_edit_there() -> None:
     ],
 )
 def test_guard_wants_a_spelling_fix_and_nothing_more(source: str, rewrite: str) -> None:
-    doc = _doc(source)
+    doc = document_of(source)
     assert guard(doc, _cand(doc, 0, rewrite), []) is not None
 
 
 def test_the_veto_leaves_what_a_one_sentence_model_cannot_judge() -> None:
-    doc = _doc("Talks ended ▼ in Geneva.", "I will.")
+    doc = document_of("Talks ended ▼ in Geneva.", "I will.")
     s0, s1 = doc.sentences
     symbol = Candidate(s0, (Edit(Span(12, 14), "", "rules", 0.9),), "rules")
     orphan = Candidate(s1, (Edit(Span(s1.start - 1, s1.end), "", "rules", 0.9),), "rules")

@@ -10,8 +10,14 @@ import click
 from mtfix import detect
 from mtfix.batch.runner import DEFAULT_GLOBS, BatchOptions, run_batch
 from mtfix.batch.summary import render
-from mtfix.cli import EPILOG, EXIT_FOUND, _detectors, one_line_errors, with_pipeline_options
-from mtfix.pipeline import PipelineOptions
+from mtfix.cli import (
+    EPILOG,
+    EXIT_FOUND,
+    clean_options,
+    one_line_errors,
+    with_pipeline_options,
+    with_rewrite_options,
+)
 
 
 @click.command("batch", epilog=EPILOG)
@@ -34,14 +40,7 @@ from mtfix.pipeline import PipelineOptions
 @click.option("--id-field", default="id", show_default=True, help="JSONL: the document id.")
 @click.option("--text-field", default="text", show_default=True, help="JSONL: the text.")
 @with_pipeline_options
-@click.option("--no-model", is_flag=True, help="Rules only: never load the rewriting model.")
-@click.option("--model", "model", metavar="DIR", help="Rewriting model directory or checkpoint.")
-@click.option(
-    "--rewrite",
-    type=click.Choice(["flagged", "all"]),
-    default="flagged",
-    help="Send only flagged sentences (default) or all to the model.",
-)
+@with_rewrite_options
 @click.option(
     "-j",
     "--jobs",
@@ -82,17 +81,11 @@ def batch(
     """
     if address and engine != "ray":
         raise click.UsageError("--address needs --engine ray")
-    names = _detectors(detectors)
+    options = clean_options(detectors, lines, no_model, model, rewrite)
     # Checked here, not in the workers, where every document would fail the same way.
-    for name in names:
+    for name in options.detectors:
         if name not in detect.available():
             raise detect.UnknownDetectorError(name)
-    options = PipelineOptions(
-        detectors=names,
-        lines=lines,
-        model=None if no_model else model,
-        rewrite="all" if rewrite == "all" else "flagged",
-    )
     result = run_batch(
         BatchOptions(
             inputs=inputs,

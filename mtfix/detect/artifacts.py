@@ -225,35 +225,34 @@ def quotes(ctx: Context) -> Iterator[Flag]:
     for para in ctx.doc.paragraphs:
         marks = [para.start + i for i, ch in enumerate(para.of(text)) if ch == _STRAIGHT_QUOTE]
         for k, pos in enumerate(marks):
-            closing = k % 2 == 1
             before = text[pos - 1] if pos > para.start else ""
+            if k % 2 == 0 or before != " ":
+                continue  # only a closing quote (by parity) after a space can be misplaced
             after = text[pos + 1] if pos + 1 < para.end else ""
-            if closing and before == " " and (after == "" or after.isspace()):
-                yield _flag(
-                    Span(pos - 1, pos + 1),
-                    "MISPLACED_QUOTE",
-                    "unbalanced-quote",
-                    "closing quotation mark detached from the quoted text",
-                    suggestions=('"',),
-                    confidence=0.9,
-                )
-            elif closing and before == " " and after.islower():
-                yield _flag(
-                    Span(pos - 1, pos + 1),
-                    "MISPLACED_QUOTE",
-                    "unbalanced-quote",
-                    "closing quotation mark placed after the space instead of before it",
-                    suggestions=('" ',),
-                    confidence=0.9,
-                )
-            elif closing and before == " " and after.isalpha():
-                yield _flag(
-                    Span(pos, pos + 1),
-                    "MISPLACED_QUOTE",
-                    "unbalanced-quote",
+            if after == "" or after.isspace():
+                span, fix = Span(pos - 1, pos + 1), '"'
+                message = "closing quotation mark detached from the quoted text"
+            elif after.islower():
+                span, fix = Span(pos - 1, pos + 1), '" '
+                message = "closing quotation mark placed after the space instead of before it"
+            elif after.isalpha():
+                # An opening-looking quote where a closing one is due: which side is wrong is
+                # not knowable, so no fix is offered.
+                span, fix = Span(pos, pos + 1), None
+                message = (
                     "quotation mark looks like an opening one where a closing one is expected: "
-                    "a quotation that is closed in the wrong place or not at all",
+                    "a quotation that is closed in the wrong place or not at all"
                 )
+            else:
+                continue
+            yield _flag(
+                span,
+                "MISPLACED_QUOTE",
+                "unbalanced-quote",
+                message,
+                suggestions=(fix,) if fix is not None else (),
+                confidence=0.9 if fix is not None else 0.0,
+            )
         if len(marks) % 2 == 1:
             yield _flag(
                 Span(marks[-1], marks[-1] + 1),
