@@ -116,3 +116,16 @@ def test_name_variants_need_a_frequent_form() -> None:
     # Inflections and one-off names are not variants.
     other = "Russia met Russian envoys. Russia spoke. Russia left. Then Rojansky spoke."
     assert EntityConsistencyDetector().detect(segment(other)) == []
+
+
+def test_one_word_doubled_around_a_conjunction_is_flagged_but_not_auto_fixed() -> None:
+    text = "They should be cut or cut, officials said. Prices rose, rose, and fell."
+    flags = [f for f in MTArtifactDetector().detect(segment(text)) if f.rule == "DOUBLED_PHRASE"]
+    confidence = {f.span.of(text): f.confidence for f in flags}
+    assert confidence["cut or cut"] < 0.85
+    assert confidence["rose, rose"] >= 0.85
+
+
+def test_a_list_bullet_opening_a_line_is_layout_not_a_stray_glyph() -> None:
+    text = "Steps:\n• Ukraine talks\n  • cyber attacks ▼ sanctions"
+    assert [s for r, s in rules(text) if r == "STRAY_GLYPH"] == ["▼ "]

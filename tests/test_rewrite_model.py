@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -68,11 +69,19 @@ def test_causal_backend_proposes_word_edits_in_document_offsets(tiny_dir: Path) 
     assert rewritten[len("First sentence stays. ") :].split() == rewrite.split()
 
 
-def test_fluency_gain_prefers_the_original_of_itself(tiny_dir: Path) -> None:
-    rewriter = ModelRewriter(str(tiny_causal(tiny_dir)))
-    same, other = rewriter.fluency_gain([("The mayor met.", "The mayor met."), ("a b", "a c")])
-    assert same == pytest.approx(0.0, abs=1e-5)
+@pytest.mark.parametrize("backend", [tiny_causal, tiny_t5])
+def test_preference_compares_whole_sentences_under_the_prompt(
+    tiny_dir: Path, backend: Callable[[Path], Path]
+) -> None:
+    rewriter = ModelRewriter(str(backend(tiny_dir)))
+    pairs = [("The mayor met.", "The mayor met."), ("a b", "a c"), ("a b", "a b c d e")]
+    same, other, longer = rewriter.preference(pairs)
+    assert same == pytest.approx(0.0, abs=1e-4)
     assert other != pytest.approx(0.0, abs=1e-6)
+    # Sums over tokens: the probability of three more tokens is paid for.
+    (copy, extended) = rewriter.log_prob(["a b", "a b"], ["a b", "a b c d e"])
+    assert longer == pytest.approx(extended - copy, abs=1e-4)
+    assert copy < 0 and extended < 0
 
 
 def test_missing_model_directory_is_a_clear_error() -> None:

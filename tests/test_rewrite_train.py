@@ -9,7 +9,8 @@ import pytest
 from mtfix.rewrite import synth
 from mtfix.rewrite.data import DataConfig, DataError, build_pairs, counts
 from mtfix.rewrite.diff import word_changes
-from mtfix.rewrite.model import ModelRewriter
+from mtfix.rewrite.backbone import cache_root
+from mtfix.rewrite.model import ModelRewriter, merged_checkpoint
 from mtfix.rewrite.train import ConfigError, load_config, train
 from tests.rewrite_tiny import ROOT, tiny_causal
 
@@ -42,7 +43,9 @@ def test_train_writes_a_loadable_adapter_and_resumes(
     assert all(r["loss"] > 0 for r in log)
 
     rewriter = ModelRewriter(str(out))
-    assert rewriter.loaded.has_adapter
+    # Loaded from the adapter merged into its base, cached once per adapter version.
+    assert merged_checkpoint(out) in (cache_root() / "models" / "merged").iterdir()
+    assert not rewriter.loaded.seq2seq
     assert isinstance(rewriter.rewrite(["The mayor met the delegation."])[0], str)
 
     # More steps with the same data and model: continues from the checkpoint at step 3.

@@ -11,7 +11,8 @@ particular article:
 - DOUBLED_PHRASE: "X and X" / "X, X" / "X X" for the same phrase X.
 - UNBALANCED_QUOTE / MISPLACED_QUOTE: an odd number of straight quotes in a paragraph, or a
   closing quote detached from its text (`so, "he said`, `road. "`).
-- STRAY_GLYPH: bullet glyphs (▼, ■, ●, ...) left from the source layout.
+- STRAY_GLYPH: bullet glyphs (▼, ■, ●, ...) left from the source layout; a list bullet (•)
+  opening a line is list layout, not debris, and is left alone.
 - REPEATED_SENTENCE: a sentence that repeats an earlier one almost word for word.
 - TRUNCATED_SENTENCE: a sentence that ends on a preposition or article ("... restoration of.").
 """
@@ -57,7 +58,9 @@ CLAUSE_OPENERS = frozenset(
 # Words more common than this (Zipf) are ordinary words, not names.
 COMMON_ZIPF = 4.0
 GLYPHS = "▼▲►◄▶◀■□●○◆◇★☆※・◎△▽•"
+LIST_BULLETS = "•◦‣"
 _GLYPH = re.compile(f"[{GLYPHS}][ \t]*")
+_LIST_ITEM = re.compile(f"^[ \t]*[{LIST_BULLETS}]", re.MULTILINE)
 _STRAIGHT_QUOTE = '"'
 
 REPEAT_SIMILARITY = 90.0
@@ -152,6 +155,10 @@ def doubled_phrases(ctx: Context) -> Iterator[Flag]:
                 i += 1
                 continue
             first, second, n, phrase_end = found
+            # One word twice around "and"/"or" ("read and read", "cut or cut") is where MT
+            # collapsed two different source verbs into one: deleting a copy loses the second
+            # meaning (post-editors on MLQE-PE ru-en restored it), so a human chooses.
+            conjoined = n == 1 and text[first.end : second.start].strip() in ("and", "or")
             if phrase_end:
                 yield _flag(
                     Span(first.start, second.end),
@@ -160,7 +167,7 @@ def doubled_phrases(ctx: Context) -> Iterator[Flag]:
                     f"'{first.of(text)}' is repeated",
                     severity=Severity.ERROR,
                     suggestions=(first.of(text),),
-                    confidence=0.9,
+                    confidence=0.0 if conjoined else 0.9,
                 )
             else:
                 yield _flag(
@@ -263,7 +270,10 @@ def quotes(ctx: Context) -> Iterator[Flag]:
 
 
 def stray_glyphs(ctx: Context) -> Iterator[Flag]:
+    list_items = {m.end() - 1 for m in _LIST_ITEM.finditer(ctx.doc.text)}
     for m in _GLYPH.finditer(ctx.doc.text):
+        if m.start() in list_items:
+            continue
         yield _flag(
             Span(m.start(), m.end()),
             "STRAY_GLYPH",

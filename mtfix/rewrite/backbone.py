@@ -297,5 +297,17 @@ def load_base(base: str, dtype: torch.dtype | None = None) -> tuple[PreTrainedMo
     return model, TokenizerCodec(tokenizer)
 
 
+def load_base_codec(base: str) -> Codec:
+    """The codec of ``base`` without loading its weights (a merged checkpoint has those)."""
+    if base == NAME:
+        return load_vocab(ensure_backbone())
+    from transformers import AutoTokenizer
+
+    try:
+        return TokenizerCodec(AutoTokenizer.from_pretrained(base))
+    except (OSError, ValueError) as e:
+        raise BackboneError(f"{base}: cannot load its tokenizer ({e})") from e
+
+
 if __name__ == "__main__":
     print(ensure_backbone())

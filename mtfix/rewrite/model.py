@@ -13,17 +13,22 @@ lazily, once per process, on the first :meth:`~ModelRewriter.propose`:
 Generation is batched greedy decoding with the KV cache. A sentence whose prompt exceeds the
 model window is skipped with a logged note, never truncated. Each rewrite becomes a
 :class:`~mtfix.rewrite.Candidate` of word-level edits in original-text offsets (a sentence the
-model left as it was gets a candidate with no edits: its vote to keep it); for causal models
-``Candidate.score`` is the fluency gain the selector uses: the base model's (adapter disabled)
-mean per-token log-loss of the original sentence minus that of the rewrite.
+model left as it was gets a candidate with no edits: its vote to keep it); ``Candidate.score`` is
+the model's preference for its rewrite over copying the source (:meth:`ModelRewriter.preference`).
+
+An adapter is merged into its base once and cached (:func:`merged_checkpoint`), so a load is one
+safetensors read and peft is imported only to build that cache.
 
 Nothing here imports torch until a model is loaded, so ``--no-model`` runs stay light.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,7 +37,14 @@ from typing import Any
 
 from mtfix.core import Document, Edit, Span, UnavailableError
 from mtfix.rewrite import Candidate, Target
-from mtfix.rewrite.backbone import BackboneError, Codec, TokenizerCodec, load_base
+from mtfix.rewrite.backbone import (
+    BackboneError,
+    Codec,
+    TokenizerCodec,
+    cache_root,
+    load_base,
+    load_base_codec,
+)
 from mtfix.rewrite.data import PROMPT, REPO
 from mtfix.rewrite.diff import word_changes
 
@@ -104,8 +116,6 @@ class LoadedModel:
     window: int
     codec: Codec | None = None
     tokenizer: Any = None
-    # Causal models score fluency with the adapter switched off when there is one.
-    has_adapter: bool = False
 
     @property
     def seq2seq(self) -> bool:
@@ -115,6 +125,10 @@ class LoadedModel:
 @lru_cache(maxsize=4)
 def load(path: Path) -> LoadedModel:
     """Load the model in ``path`` (cached per process)."""
+    from transformers.utils import logging as hf_logging
+
+    # Loading takes seconds; a weight-by-weight progress bar on stderr is noise in a CLI run.
+    hf_logging.disable_progress_bar()
     meta = _read_json(path / "mtfix-model.json")
     if (path / "adapter_config.json").exists():
         return _load_adapter(path, meta)
@@ -124,24 +138,64 @@ def load(path: Path) -> LoadedModel:
 
 
 def _load_adapter(path: Path, meta: dict[str, Any]) -> LoadedModel:
-    from peft import PeftModel
+    import torch
+    from transformers import AutoModelForCausalLM
 
-    _check_safetensors(path / "adapter_model.safetensors")
+    merged = merged_checkpoint(path)
+    try:
+        model: Any = AutoModelForCausalLM.from_pretrained(merged, dtype=torch.float32)
+    except (OSError, ValueError) as e:
+        raise ModelLoadError(f"{merged}: merged checkpoint is unreadable ({e}); delete it") from e
+    model.eval()
+    base = _adapter_base(path, meta)
+    codec = load_base_codec(base)
+    window = int(meta.get("window", DEFAULT_WINDOW))
+    prompt = meta.get("prompt_template", PROMPT)
+    return LoadedModel(path, model, prompt, window, codec=codec)
+
+
+def _adapter_base(path: Path, meta: dict[str, Any]) -> str:
     config = _read_json(path / "adapter_config.json")
     base = str(config.get("base_model_name_or_path") or meta.get("base") or "")
     if not base:
         raise ModelLoadError(f"{path / 'adapter_config.json'}: names no base model")
+    return base
+
+
+def merged_checkpoint(path: Path) -> Path:
+    """The adapter merged into its base, cached as a plain checkpoint under ``$MTFIX_CACHE``.
+
+    Importing peft and wrapping the model cost ~2.5 s per load; merging once, keyed by a digest
+    of the adapter files, makes later loads a single safetensors read.
+    """
+    _check_safetensors(path / "adapter_model.safetensors")
+    meta = _read_json(path / "mtfix-model.json")
+    base = _adapter_base(path, meta)
+    digest = hashlib.sha256(base.encode())
+    for name in ("adapter_config.json", "adapter_model.safetensors"):
+        digest.update((path / name).read_bytes())
+    target = cache_root() / "models" / "merged" / f"{path.name}-{digest.hexdigest()[:16]}"
+    if (target / "model.safetensors").exists():
+        return target
+    from peft import PeftModel
+
     try:
-        model, codec = load_base(base)
-        peft_model = PeftModel.from_pretrained(model, str(path))
+        model, _ = load_base(base)
+        merged = PeftModel.from_pretrained(model, str(path)).merge_and_unload()
     except BackboneError as e:
         raise ModelLoadError(str(e)) from e
     except (OSError, ValueError, RuntimeError, KeyError) as e:
         raise ModelLoadError(f"{path}: adapter does not fit base {base!r} ({e})") from e
-    peft_model.eval()
-    window = int(meta.get("window", DEFAULT_WINDOW))
-    prompt = meta.get("prompt_template", PROMPT)
-    return LoadedModel(path, peft_model, prompt, window, codec=codec, has_adapter=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Written beside the target and renamed: an interrupted merge never looks complete.
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        merged.save_pretrained(tmp)
+        shutil.rmtree(target, ignore_errors=True)
+        tmp.rename(target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
 
 
 def _load_plain(path: Path, meta: dict[str, Any]) -> LoadedModel:
@@ -207,7 +261,7 @@ class ModelRewriter:
                 # The model read the sentence and kept it: a vote the selector weighs against
                 # rules edits there (see mtfix.select).
                 candidates.append(Candidate(span, (), ORIGIN, 0.0))
-        scores = self.fluency_gain([(span.of(doc.text), r) for span, r in pending])
+        scores = self.preference([(span.of(doc.text), r) for span, r in pending])
         for (span, rewrite), score in zip(pending, scores, strict=True):
             candidates.append(Candidate(span, _edits(doc, span, rewrite), ORIGIN, score))
         return candidates
@@ -290,59 +344,63 @@ class ModelRewriter:
             texts.append(text.strip().split("\n", 1)[0].strip())
         return texts
 
-    def fluency_gain(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
-        """Per pair, the base LM's mean log-loss of the original minus that of the rewrite."""
-        m = self.loaded
-        if m.codec is None or not pairs:
-            return [0.0] * len(pairs)
-        texts = [t for pair in pairs for t in pair]
-        losses = self.log_loss(texts)
-        return [losses[2 * i] - losses[2 * i + 1] for i in range(len(pairs))]
+    def preference(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+        """Per (source, rewrite): how much more the model wants to write the rewrite than to copy
+        the source, ``log P(rewrite | prompt) - log P(source | prompt)`` in nats.
 
-    def log_loss(self, texts: Sequence[str]) -> list[float]:
-        """Mean per-token negative log-likelihood of each text under the base model."""
+        The selector's score for a model candidate: greedy decoding picks the rewrite locally,
+        token by token; this compares the two whole sentences, so a rewrite the model only
+        half-prefers (a first token it barely chose) scores near zero.
+        """
+        sources = [src for src, _ in pairs for _ in (0, 1)]
+        outputs = [text for pair in pairs for text in pair]
+        logps = self.log_prob(sources, outputs)
+        return [logps[2 * i + 1] - logps[2 * i] for i in range(len(pairs))]
+
+    def log_prob(self, sources: Sequence[str], outputs: Sequence[str]) -> list[float]:
+        """``log P(output | prompt(source))`` per pair: the output's tokens and end of sequence."""
         import torch
 
         m = self.loaded
-        codec = m.codec
-        if codec is None:
-            raise ValueError("log_loss needs a causal model")
-        losses: list[float] = []
-        model = m.model
-        with torch.inference_mode(), _adapter_off(model, m.has_adapter):
-            for start in range(0, len(texts), self.batch_size * 2):
-                chunk = texts[start : start + self.batch_size * 2]
-                rows = [[codec.bos_id or codec.eos_id, *codec.encode(t)] for t in chunk]
-                losses.extend(_row_losses(model, rows, codec.pad_id))
-        return losses
+        result: list[float] = []
+        step = self.batch_size * 2
+        with torch.inference_mode():
+            for start in range(0, len(sources), step):
+                chunk = list(zip(sources[start : start + step], outputs[start : start + step]))
+                if m.codec is None:
+                    result += _seq2seq_log_probs(m, chunk)
+                    continue
+                rows, heads = [], []
+                for src, out in chunk:
+                    head = self._encode_prompt(m, m.prompt.format(source=src))
+                    rows.append(head + m.codec.encode(" " + out) + [m.codec.eos_id])
+                    heads.append(len(head))
+                result += _causal_log_probs(m.model, rows, heads, m.codec.pad_id)
+        return result
 
 
-def _row_losses(model: Any, rows: list[list[int]], pad: int) -> list[float]:
+def _causal_log_probs(model: Any, rows: list[list[int]], heads: list[int], pad: int) -> list[float]:
     import torch
-    import torch.nn.functional as F
 
     width = max(len(r) for r in rows)
     ids = torch.tensor([r + [pad] * (width - len(r)) for r in rows])
     mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows])
     logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
-    nll = F.cross_entropy(logits.transpose(1, 2), ids[:, 1:], reduction="none")
-    keep = mask[:, 1:].float()
-    return [float(v) for v in (nll * keep).sum(1) / keep.sum(1).clamp(min=1)]
+    token_logp = logits.log_softmax(-1).gather(2, ids[:, 1:, None])[..., 0]
+    # Position t predicts token t + 1: count the predictions of the output's tokens only.
+    positions = torch.arange(width - 1)[None, :]
+    keep = (positions >= torch.tensor(heads)[:, None] - 1) & (mask[:, 1:] == 1)
+    return [float(v) for v in (token_logp * keep).sum(1)]
 
 
-class _adapter_off:
-    """``with`` block in which a peft model runs as its base model (a no-op without adapter)."""
-
-    def __init__(self, model: Any, active: bool) -> None:
-        self._ctx = model.disable_adapter() if active else None
-
-    def __enter__(self) -> None:
-        if self._ctx is not None:
-            self._ctx.__enter__()
-
-    def __exit__(self, *exc: object) -> None:
-        if self._ctx is not None:
-            self._ctx.__exit__(*exc)
+def _seq2seq_log_probs(m: LoadedModel, pairs: list[tuple[str, str]]) -> list[float]:
+    tok = m.tokenizer
+    enc = tok([m.prompt.format(source=src) for src, _ in pairs], return_tensors="pt", padding=True)
+    labels = tok([out for _, out in pairs], return_tensors="pt", padding=True).input_ids
+    keep = labels != tok.pad_token_id
+    logits = m.model(**enc, labels=labels.masked_fill(~keep, -100)).logits.float()
+    token_logp = logits.log_softmax(-1).gather(2, labels[..., None])[..., 0]
+    return [float(v) for v in (token_logp * keep).sum(1)]
 
 
 def _edits(doc: Document, span: Span, rewrite: str) -> tuple[Edit, ...]:
