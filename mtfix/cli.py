@@ -22,6 +22,7 @@ from mtfix.core import UnavailableError
 from mtfix.io import InputError, atomic_writer, read_text
 from mtfix.pipeline import CheckResult, CleanResult, Pipeline, PipelineOptions
 from mtfix.render import render_check_text, render_diff
+from mtfix.rewrite.model import DEFAULT_MODEL
 
 EXIT_FOUND = 1
 EXIT_INPUT = 2
@@ -75,7 +76,12 @@ pipeline_options = [
 rewrite_options = [
     click.option("--no-model", is_flag=True, help="Rules only: never load the rewriting model."),
     click.option(
-        "--model", "model", metavar="DIR", help="Rewriting model directory or checkpoint."
+        "--model",
+        "model",
+        metavar="DIR",
+        default=DEFAULT_MODEL,
+        show_default=True,
+        help="Rewriting model: a directory under models/, a path or a cached checkpoint.",
     ),
     click.option(
         "--rewrite",
@@ -135,7 +141,7 @@ def main() -> None:
 def check(file: str, detectors: str | None, lines: bool, fmt: str) -> None:
     """List every problem in FILE with its position, category and suggestion."""
     text = read_text(file)
-    options = PipelineOptions(detectors=detector_names(detectors), lines=lines)
+    options = PipelineOptions(detectors=detector_names(detectors), lines=lines, model=None)
     result: CheckResult = Pipeline(options).check(text)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))

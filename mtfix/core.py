@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from itertools import pairwise
 from typing import Any
@@ -156,3 +156,11 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
         cursor = edit.span.end
     out.append(text[cursor:])
     return "".join(out)
+
+
+def apply_within(text: str, span: Span, edits: Sequence[Edit]) -> str:
+    """``span``'s text with ``edits`` applied; the edits use ``text``'s offsets, inside ``span``."""
+    local = [
+        replace(e, span=Span(e.span.start - span.start, e.span.end - span.start)) for e in edits
+    ]
+    return apply_edits(span.of(text), local)

@@ -8,7 +8,7 @@ module-level :func:`check` and :func:`clean` use one cached pipeline per options
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.metadata import entry_points
 from typing import Any, Literal
@@ -17,6 +17,7 @@ from mtfix import __version__, detect
 from mtfix.core import Document, Edit, Flag, Span, apply_edits
 from mtfix.languagetool_server import LANGUAGETOOL_VERSION
 from mtfix.rewrite import Candidate, Rewriter
+from mtfix.rewrite.model import DEFAULT_MODEL
 from mtfix.segment import segment
 from mtfix.select import select_edits
 
@@ -28,7 +29,7 @@ class PipelineOptions:
     detectors: tuple[str, ...] = detect.DEFAULT_DETECTORS
     lines: bool = False
     # The model rewriter's checkpoint: a directory under models/, a path, or None for rules only.
-    model: str | None = None
+    model: str | None = DEFAULT_MODEL
     rewrite: RewriteScope = "flagged"
 
     def rewriters(self) -> tuple[str, ...]:
@@ -132,15 +133,9 @@ def pipeline(options: PipelineOptions) -> Pipeline:
     return Pipeline(options)
 
 
-def _options(**overrides: Any) -> PipelineOptions:
-    if "detectors" in overrides and overrides["detectors"] is not None:
-        overrides["detectors"] = tuple(overrides["detectors"])
-    return replace(PipelineOptions(), **{k: v for k, v in overrides.items() if v is not None})
-
-
 def check(text: str, *, detectors: Sequence[str] | None = None, lines: bool = False) -> CheckResult:
     """Detect problems in ``text``; nothing is changed."""
-    return pipeline(_options(detectors=detectors, lines=lines)).check(text)
+    return pipeline(_options(detectors, lines, model=None)).check(text)
 
 
 def clean(
@@ -148,9 +143,14 @@ def clean(
     *,
     detectors: Sequence[str] | None = None,
     lines: bool = False,
-    model: str | None = None,
+    model: str | None = DEFAULT_MODEL,
     rewrite: RewriteScope = "flagged",
 ) -> CleanResult:
-    """Detect problems in ``text`` and apply the fixes the selector accepts."""
-    options = _options(detectors=detectors, lines=lines, model=model, rewrite=rewrite)
-    return pipeline(options).clean(text)
+    """Detect problems in ``text`` and apply the fixes the selector accepts; ``model=None`` for
+    rules only."""
+    return pipeline(_options(detectors, lines, model=model, rewrite=rewrite)).clean(text)
+
+
+def _options(detectors: Sequence[str] | None, lines: bool, **rest: Any) -> PipelineOptions:
+    chosen = tuple(detectors) if detectors is not None else detect.DEFAULT_DETECTORS
+    return PipelineOptions(detectors=chosen, lines=lines, **rest)

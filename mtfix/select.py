@@ -3,36 +3,41 @@
 Per sentence the options are: the original (no edit), the rules candidate (at most one, from
 ``origin == "rules"``) and any model candidates. The decision:
 
-0. **Edit filters** (all candidates). An edit that only respells a word between British and
+0. **Edit filter** (all candidates). An edit that only respells a word between British and
    American English is dropped (:func:`regional_variant`): it fixes nothing, and on MLQE-PE dev
-   such edits were most of the harm the rules did (TER +0.62 → +0.11 on 300 ro-en lines). Where
-   a model read the sentence (a model candidate exists, an empty one meaning "keep it"), a rules
-   edit stands only if the model also changed the words it touches (``model_veto``): measured on
-   300-line dev samples, this turned the rules' TER harm on ru/et/ne-en into no change.
+   such edits were most of the harm the rules did (TER +0.62 → +0.11 on 300 ro-en lines).
 1. **Guard** (model candidates only; rules candidates are small, rule-checked fixes already).
-   A candidate is rejected when its rewrite of the sentence
-   - drops, adds or changes a number (``1,200``, ``16``, ``2021``) or a date word (month, weekday);
-   - drops or alters a balanced quoted passage (``"..."``, ``“...”``, ``「...」``);
-   - drops or changes a proper noun (a capitalised word that is not a common word at sentence
-     start), or introduces a new one, unless a detector flagged that span as a misspelt or
-     inconsistent name (categories in :data:`NAME_FIX_CATEGORIES`);
-   - changes more than ``max_change`` of the sentence's words;
+   A candidate is rejected when
+   - the model is not sure of it: ``Candidate.score`` (its evidence, see below) under
+     ``min_evidence`` nats;
+   - its rewrite of the sentence drops, adds or changes a number (``1,200``, ``16``, ``2021``) or
+     a date word (month, weekday);
+   - it touches quotation: alters a balanced quoted passage (``"..."``, ``“...”``, ``「...」``)
+     other than inside a flagged misspelling there, or
+     adds or removes a quotation mark (the model reads one sentence; quotations span several);
+   - it drops a proper noun (a capitalised word that is not a common word at sentence start) or
+     introduces a new one, except that a rare name may be respelt into a similar known one
+     ("Masachusetts" → "Massachusetts") and a detector-flagged misspelt name (categories in
+     :data:`NAME_FIX_CATEGORIES`) may change; a repeated name may lose its repeat;
+   - it changes more than ``max_change`` of the sentence's words;
    - and, per the measured policy (design.md: accepting fluent swaps of real words changes
-     meaning, "stratified armour" → "armored vehicles"), replaces or deletes a real word: every
-     changed source word must be rare or a non-word (wordfreq Zipf < ``max_zipf``), punctuation,
-     or lie inside a flagged span; a replacement must look like a spelling fix of the word it
-     replaces (character similarity >= ``min_similarity``) and be a known word; and it may
-     insert at most ``max_insert`` words (0: inserted articles cost TER on every dev sample).
+     meaning, "stratified armour" → "armored vehicles"; on MLQE-PE train lines the model never
+     saw, "easing sanctions" → "strengthening sanctions"), it replaces or deletes a real word:
+     every changed source word must be rare or a non-word (wordfreq Zipf < ``max_zipf``),
+     punctuation, or lie inside a flagged span; a replacement must look like a spelling fix of
+     the word it replaces (character similarity >= ``min_similarity``) and be a known word; and
+     it may insert at most ``max_insert`` words (0: inserted articles cost TER on every sample).
 2. **Score** each guarded option::
 
-       score = flags_addressed + fluency_gain − size_cost × changed_tokens
+       score = flags_addressed + evidence − size_cost × changed_tokens
 
-   ``flags_addressed`` counts the sentence's flags whose span an edit touches; ``fluency_gain`` is
-   ``Candidate.score``, which the model rewriter sets to the base LM's per-token log-loss of the
-   original minus that of the rewrite (nats; 0 for rules); ``changed_tokens`` is the number of
-   source and rewrite tokens the edits touch. The rules candidate, when present, is the default
-   (it is accepted unless a guarded model candidate scores strictly higher); otherwise the
-   original is, with score 0, so a model rewrite needs a positive score to be applied.
+   ``flags_addressed`` counts the sentence's flags whose span an edit touches; ``evidence`` is
+   ``Candidate.score``, the model's log-probability margin in nats (0 for rules): for its own
+   rewrite, how much more it prefers writing the rewrite than copying the sentence; for a
+   detector suggestion it judged, how much more probable the sentence is with it;
+   ``changed_tokens`` is the number of source and rewrite tokens the edits touch. The rules
+   candidate, when present, is the default (it is accepted unless a guarded model candidate
+   scores strictly higher); otherwise the original is, with score 0.
 3. **Overlaps** between the chosen candidates of different sentences (a paragraph-level rules fix
    reaching into the next sentence) are resolved by confidence: higher-confidence candidates
    first, a later candidate is dropped whole if any of its edits overlaps an accepted one.
@@ -48,11 +53,15 @@ from functools import lru_cache
 
 from rapidfuzz.fuzz import ratio
 
-from mtfix.core import Document, Edit, Flag, Span, apply_edits, check_disjoint
+from mtfix.core import Document, Edit, Flag, Span, apply_within, check_disjoint
 from mtfix.rewrite import Candidate
 from mtfix.rewrite.diff import Change, Token, tokens, word_changes
 
 NAME_FIX_CATEGORIES = frozenset({"name-consistency", "typos", "spelling"})
+# Flags about commas, case or quote marks say nothing against the words they cover, so they do
+# not license the model to change those words (an LT missing-comma flag over "hey" is no reason to
+# delete "hey").
+NO_WORD_LICENCE_CATEGORIES = frozenset({"punctuation", "casing", "typography", "unbalanced-quote"})
 
 _NUMBER = re.compile(r"\d")
 # Capitalised only: "may" and "march" are also verbs.
@@ -62,6 +71,7 @@ _DATE_WORDS = frozenset(
     | {"Friday", "Saturday", "Sunday"}
 )
 _QUOTED = re.compile(r'"([^"\n]+)"|“([^”\n]+)”|「([^」\n]+)」|『([^』\n]+)』')
+_QUOTE_MARKS = frozenset('"“”„«»「」『』')
 
 
 @dataclass(frozen=True)
@@ -77,9 +87,9 @@ class Policy:
     # A replaced word must look like a misspelling of its replacement (rapidfuzz ratio, 0–100),
     # and the replacement must be a known word (wordfreq Zipf).
     min_similarity: float = 75.0
-    min_new_zipf: float = 2.0
-    # With a model loaded, a rules edit stands only where the model also changed those words.
-    model_veto: bool = True
+    min_new_zipf: float = 1.5
+    # Nats by which the model must prefer a candidate (Candidate.score) for it to be considered.
+    min_evidence: float = 1.0
 
 
 DEFAULT_POLICY = Policy()
@@ -96,18 +106,37 @@ def _is_rare(word: str, max_zipf: float) -> bool:
     return zipf(word.lower()) < max_zipf
 
 
-def _protected_tokens(toks: Sequence[Token]) -> list[str]:
-    """Numbers, date words and proper nouns: the tokens a rewrite must keep, in order."""
-    return [
+def _numbers_and_dates(toks: Sequence[Token]) -> list[str]:
+    """The tokens a rewrite must keep exactly, as many times as they occur."""
+    return sorted(t.text for t in toks if _NUMBER.search(t.text) or t.text in _DATE_WORDS)
+
+
+def _names(toks: Sequence[Token]) -> set[str]:
+    return {
         t.text
         for i, t in enumerate(toks)
         if t.is_word
-        and (
-            _NUMBER.search(t.text)
-            or t.text in _DATE_WORDS
-            or (t.text[0].isupper() and _is_proper(toks, i))
-        )
-    ]
+        and t.text[0].isupper()
+        and not _NUMBER.search(t.text)
+        and t.text not in _DATE_WORDS
+        and _is_proper(toks, i)
+    }
+
+
+def _name_change(lost: set[str], new: set[str], policy: Policy) -> str | None:
+    """Why the names a rewrite dropped and introduced are not respellings of each other."""
+    for old in lost:
+        match = [
+            n
+            for n in new
+            if _is_rare(old, policy.max_zipf)
+            and zipf(n.lower()) >= policy.min_new_zipf
+            and ratio(old.lower(), n.lower()) >= policy.min_similarity
+        ]
+        if not match:
+            return f"name {old!r} dropped or changed"
+        new = new - {match[0]}
+    return f"new name {sorted(new)[0]!r}" if new else None
 
 
 def _is_proper(toks: Sequence[Token], i: int) -> bool:
@@ -121,8 +150,12 @@ def _is_proper(toks: Sequence[Token], i: int) -> bool:
     return True
 
 
-def _quoted(text: str) -> list[str]:
-    return [next(g for g in m.groups() if g is not None) for m in _QUOTED.finditer(text)]
+def _quoted(sentence: Span, text: str) -> list[Span]:
+    """The balanced quoted passages of ``sentence``, in ``text``'s offsets."""
+    return [
+        Span(sentence.start + m.start(), sentence.start + m.end())
+        for m in _QUOTED.finditer(sentence.of(text))
+    ]
 
 
 def _name_flag_spans(flags: Sequence[Flag]) -> list[Span]:
@@ -146,12 +179,7 @@ def _touches(edit: Edit, span: Span) -> bool:
 
 def rewritten(doc: Document, cand: Candidate) -> str:
     """The candidate's version of its sentence."""
-    s = cand.sentence
-    local = [
-        Edit(Span(e.span.start - s.start, e.span.end - s.start), e.replacement, e.origin)
-        for e in cand.edits
-    ]
-    return apply_edits(s.of(doc.text), local)
+    return apply_within(doc.text, cand.sentence, cand.edits)
 
 
 def guard(
@@ -160,6 +188,8 @@ def guard(
     """Why ``cand`` is unsafe, or None when it passes. ``flags`` are the sentence's flags."""
     if not cand.edits:
         return None
+    if cand.score < policy.min_evidence:
+        return f"the model's evidence {cand.score:.2f} is under {policy.min_evidence}"
     if any(not cand.sentence.contains(e.span) for e in cand.edits):
         return "edits outside the sentence"
     source = cand.sentence.of(doc.text)
@@ -167,25 +197,31 @@ def guard(
     name_spans = _name_flag_spans(flags)
     src_toks, tgt_toks = tokens(source), tokens(target)
 
-    if _quoted(source) and not all(q in target for q in _quoted(source)):
-        return "quoted passage changed"
+    # A quotation is the speaker's words: only a flagged misspelling inside it may be fixed.
+    for edit in cand.edits:
+        inside = any(_touches(edit, q) for q in _quoted(cand.sentence, doc.text))
+        if inside and not any(s.contains(edit.span) for s in name_spans):
+            return "quoted passage changed"
+    if [c for c in source if c in _QUOTE_MARKS] != [c for c in target if c in _QUOTE_MARKS]:
+        return "quotation marks changed"
 
     changes = word_changes(source, target, offset=cand.sentence.start)
+    if _numbers_and_dates(src_toks) != _numbers_and_dates(tgt_toks):
+        return "number or date changed"
     # A name a detector flagged as misspelt may change (that is the fix); all else must survive.
     exempt = {
         t.text for t in src_toks if any(_touches(_at(cand.sentence, t), s) for s in name_spans)
     } | {t.text for c in changes if any(_touches(c.edit, s) for s in name_spans) for t in c.new}
-    kept_src = sorted(p for p in _protected_tokens(src_toks) if p not in exempt)
-    kept_tgt = sorted(p for p in _protected_tokens(tgt_toks) if p not in exempt)
-    if kept_src != kept_tgt:
-        return "number, date or name changed"
+    src_names, tgt_names = _names(src_toks) - exempt, _names(tgt_toks) - exempt
+    if why := _name_change(src_names - tgt_names, tgt_names - src_names, policy):
+        return why
 
     n_words = max(1, sum(t.is_word for t in src_toks))
     changed = sum(max(_words(c.old), _words(c.new)) for c in changes)
     if changed > max(2.0, policy.max_change * n_words):
         return "too much changed"
 
-    flagged = [f.span for f in flags]
+    flagged = [f.span for f in flags if f.category.lower() not in NO_WORD_LICENCE_CATEGORIES]
     src_words = {t.text.lower() for t in src_toks if t.is_word}
     inserted = 0
     for c in changes:
@@ -263,24 +299,6 @@ def regional_variant(old: str, new: str) -> bool:
     return known and _variant_form(old) == _variant_form(new)
 
 
-def _seconded(
-    doc: Document, edit: Edit, sentence: Span, model_edits: dict[Span, list[Edit]], policy: Policy
-) -> bool:
-    """Whether a rules edit stands: no model read the sentence, or the model also changed the
-    words the edit touches (its own fix there may differ or be unsafe; it agrees they are wrong).
-
-    Only word changes inside a sentence are put to the model: it sees one sentence at a time, so
-    it cannot judge removing a whole orphan sentence ("I will.") or a stray symbol ("▼").
-    """
-    if not policy.model_veto or sentence not in model_edits or edit.span.contains(sentence):
-        return True
-    # A stray symbol mid-sentence is MT debris; one opening the line is list layout, which the
-    # model keeping it is right about (the ne-en post-editors kept every leading "•").
-    if edit.span.start > sentence.start and not any(ch.isalnum() for ch in edit.span.of(doc.text)):
-        return True
-    return any(_touches(m, edit.span) or _touches(edit, m.span) for m in model_edits[sentence])
-
-
 def _score(doc: Document, cand: Candidate, flags: Sequence[Flag], policy: Policy) -> float:
     addressed = sum(any(_touches(e, f.span) for e in cand.edits) for f in flags)
     changed = sum(len(tokens(e.span.of(doc.text))) + len(tokens(e.replacement)) for e in cand.edits)
@@ -294,18 +312,10 @@ def select_edits(
     policy: Policy = DEFAULT_POLICY,
 ) -> list[Edit]:
     """Non-overlapping edits chosen from ``candidates``; see the module docstring for the rule."""
-    # Where the model changed something, per sentence it read (an empty list: it kept it all).
-    model_edits: dict[Span, list[Edit]] = defaultdict(list)
-    for cand in candidates:
-        if cand.origin != "rules":
-            model_edits[cand.sentence].extend(cand.edits)
     by_sentence: dict[Span, list[Candidate]] = defaultdict(list)
     for cand in candidates:
         kept = tuple(
-            e
-            for e in cand.edits
-            if not regional_variant(e.span.of(doc.text), e.replacement)
-            and (cand.origin != "rules" or _seconded(doc, e, cand.sentence, model_edits, policy))
+            e for e in cand.edits if not regional_variant(e.span.of(doc.text), e.replacement)
         )
         if kept:
             by_sentence[cand.sentence].append(replace(cand, edits=kept))
@@ -328,6 +338,9 @@ def select_edits(
             score = _score(doc, cand, local_flags, policy)
             if score > best_score:
                 best, best_score = cand, score
+        if best is not None and best.origin != "rules":
+            # A model candidate wins its sentence, but the rules' fixes elsewhere in it stand.
+            best = _with_rules(best, cands)
         if best is not None:
             chosen.append(best)
 
@@ -339,6 +352,17 @@ def select_edits(
             continue
         accepted.extend(cand.edits)
     return check_disjoint(accepted)
+
+
+def _with_rules(cand: Candidate, cands: Sequence[Candidate]) -> Candidate:
+    extra = [
+        e
+        for rules in cands
+        if rules.origin == "rules"
+        for e in rules.edits
+        if not any(e.span.overlaps(m.span) or _touches(e, m.span) for m in cand.edits)
+    ]
+    return replace(cand, edits=tuple(sorted((*cand.edits, *extra), key=lambda e: e.span)))
 
 
 def _confidence(cand: Candidate) -> float:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mtfix.core import apply_edits
+from mtfix.core import Flag, Span, apply_edits
 from mtfix.rewrite import Rewriter
 from mtfix.rewrite.model import ModelLoadError, ModelRewriter, load, resolve
 from tests.conftest import document_of
@@ -56,11 +56,10 @@ def test_causal_backend_proposes_word_edits_in_document_offsets(tiny_dir: Path) 
     candidates = rewriter.propose(doc, [(target, [])])
     rewrite = rewriter.rewrite([target.of(doc.text)])[0]
     assert rewrite is not None
-    (cand,) = candidates
     if rewrite.split() == target.of(doc.text).split():
-        # The model kept the sentence: an edit-less candidate, its vote for the original.
-        assert cand.edits == ()
+        assert candidates == []  # the model kept the sentence: nothing to propose
         return
+    (cand,) = candidates
     assert cand.origin == "model" and cand.sentence == target
     assert all(target.contains(e.span) for e in cand.edits)
     rewritten = apply_edits(doc.text, list(cand.edits))
@@ -121,3 +120,29 @@ def test_shipped_adapter_loads_offline_and_fixes_a_misspelling(tmp_path: Path) -
     (broken / "adapter_model.safetensors").write_bytes(b"\0" * 64)
     with pytest.raises(ModelLoadError, match="not a safetensors file"):
         load(broken)
+
+
+def test_plausible_detector_suggestions_are_put_to_the_model(tiny_dir: Path) -> None:
+    rewriter = ModelRewriter(str(tiny_causal(tiny_dir)))
+    doc = document_of("The monopolyists and the goverment met.")
+    sentence = doc.sentences[0]
+
+    def flag(word: str, fix: str, confidence: float) -> Flag:
+        start = doc.text.index(word)
+        span = Span(start, start + len(word))
+        return Flag(span, "languagetool", "MORFOLOGIK", "TYPOS", "", suggestions=(fix,),
+                    confidence=confidence)  # fmt: skip
+
+    plausible = flag("monopolyists", "monopolists", 0.6)
+    flags = [plausible, flag("goverment", "government", 0.9), flag("and", "an", 0.0)]
+    suggested = {f.span: f.suggestions[0] for f in flags}
+    judged = [
+        c
+        for c in rewriter.propose(doc, [(sentence, flags)])
+        if len(c.edits) == 1 and suggested.get(c.edits[0].span) == c.edits[0].replacement
+    ]
+    # Only the plausible one: auto-fixed (0.9) and unconfident (0.0) ones are not the model's.
+    (cand,) = judged
+    assert cand.origin == "model" and cand.edits[0].replacement == "monopolists"
+    fixed = doc.text.replace("monopolyists", "monopolists")
+    assert cand.score == pytest.approx(rewriter.fluency_gain([(doc.text, fixed)])[0], abs=1e-4)

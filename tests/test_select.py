@@ -9,7 +9,7 @@ from mtfix.select import Policy, guard, regional_variant, select_edits
 from tests.conftest import document_of
 
 
-def _cand(doc: Document, i: int, rewrite: str, origin: str = "model", score: float = 1.0):
+def _cand(doc: Document, i: int, rewrite: str, origin: str = "model", score: float = 2.0):
     s = doc.sentences[i]
     edits = tuple(c.edit for c in word_changes(s.of(doc.text), rewrite, offset=s.start))
     return Candidate(s, tuple(Edit(e.span, e.replacement, origin) for e in edits), origin, score)
@@ -37,7 +37,9 @@ def test_guard_allows_a_flagged_misspelt_name_to_change() -> None:
     assert name.of(doc.text) == "Bidden"
     flag = Flag(name, "entities", "NAME", "name-consistency", "inconsistent name")
     assert guard(doc, _cand(doc, 0, "Putin met Biden in Geneva."), [flag]) is None
-    assert guard(doc, _cand(doc, 0, "Putin met Biden in Geneva."), []) is not None
+    # Unflagged, a rare name may still be respelt into a similar known one, and nothing else.
+    assert guard(doc, _cand(doc, 0, "Putin met Biden in Geneva."), []) is None
+    assert guard(doc, _cand(doc, 0, "Putin met Bidenko in Geneva."), [flag]) is not None
 
 
 def test_guard_accepts_a_nonword_fix_and_rejects_a_common_word_swap() -> None:
@@ -107,17 +109,12 @@ def test_regional_respellings_are_not_fixes(old: str, new: str, variant: bool) -
     assert bool(select_edits(doc, [rules], [])) is not variant
 
 
-def test_a_model_that_kept_the_words_vetoes_a_rules_edit_there() -> None:
-    doc = document_of("They read and read the report in Geneva.")
-    rules = _cand(doc, 0, "They read the report in Geneva.", origin="rules", score=0.0)
-    kept = Candidate(doc.sentences[0], (), "model")
-    assert select_edits(doc, [rules, kept], []) == []
-    # Without a model (rules-only pipeline) the rules edit stands.
-    assert select_edits(doc, [rules], []) == list(rules.edits)
-    # A model that changed the same words (even differently, even unsafely) seconds it.
-    other = _cand(doc, 0, "They reads the report in Geneva.", score=-1.0)
-    assert select_edits(doc, [rules, other], []) == list(rules.edits)
-    assert select_edits(doc, [rules, kept], [], Policy(model_veto=False)) == list(rules.edits)
+def test_a_model_win_keeps_the_rules_fixes_elsewhere_in_the_sentence() -> None:
+    doc = document_of("Talks ▼ ended with the monopolyists in Geneva.")
+    rules = Candidate(doc.sentences[0], (Edit(Span(6, 8), "", "rules", 0.95),), "rules")
+    model = _cand(doc, 0, "Talks ▼ ended with the monopolists in Geneva.", score=4.0)
+    out = apply_edits(doc.text, select_edits(doc, [rules, model], []))
+    assert out == "Talks ended with the monopolists in Geneva."
 
 
 @pytest.mark.parametrize(
@@ -136,11 +133,42 @@ def test_guard_wants_a_spelling_fix_and_nothing_more(source: str, rewrite: str) 
     assert guard(doc, _cand(doc, 0, rewrite), []) is not None
 
 
-def test_the_veto_leaves_what_a_one_sentence_model_cannot_judge() -> None:
-    doc = document_of("Talks ended ▼ in Geneva.", "I will.")
-    s0, s1 = doc.sentences
-    symbol = Candidate(s0, (Edit(Span(12, 14), "", "rules", 0.9),), "rules")
-    orphan = Candidate(s1, (Edit(Span(s1.start - 1, s1.end), "", "rules", 0.9),), "rules")
-    keeps = [Candidate(s0, (), "model"), Candidate(s1, (), "model")]
-    out = apply_edits(doc.text, select_edits(doc, [symbol, orphan, *keeps], []))
-    assert out == "Talks ended in Geneva."
+def test_the_model_must_be_sure_of_its_rewrite() -> None:
+    doc = document_of("The atriots marched home.")
+    fix = "The patriots marched home."
+    assert guard(doc, _cand(doc, 0, fix, score=0.4), []) is not None
+    assert guard(doc, _cand(doc, 0, fix, score=1.5), []) is None
+    assert guard(doc, _cand(doc, 0, fix, score=0.4), [], Policy(min_evidence=0.0)) is None
+
+
+def test_a_repeated_name_may_lose_its_flagged_repeat() -> None:
+    doc = document_of("It was held in Rome in Rome.")
+    repeat = Span(doc.text.index(" in Rome."), len(doc.text) - 1)
+    flag = Flag(repeat, "languagetool", "PHRASE_REPETITION", "MISC", "repeated phrase")
+    assert guard(doc, _cand(doc, 0, "It was held in Rome."), [flag]) is None
+
+
+@pytest.mark.parametrize(
+    ("source", "rewrite", "safe"),
+    [
+        # A rare name respelt into a known one is a spelling fix.
+        ("The Masachusetts court met.", "The Massachusetts court met.", True),
+        # A known name is not "respelt" into another, nor a rare one into an unrelated one.
+        ("Talks in Vienna ended.", "Talks in Vilnius ended.", False),
+        ("The Bolshevil revolution ended.", "The Bolshevization revolution ended.", False),
+        # Quotation marks span sentences; a one-sentence model must not close or open them.
+        ('He said, "the talks wll go on.', 'He said, "the talks will go on."', False),
+    ],
+)
+def test_guard_on_names_and_quotation_marks(source: str, rewrite: str, safe: bool) -> None:
+    doc = document_of(source)
+    assert (guard(doc, _cand(doc, 0, rewrite), []) is None) is safe
+
+
+def test_only_a_flagged_misspelling_inside_a_quotation_may_change() -> None:
+    doc = document_of('He said "we will wrk hard" today.')
+    typo = Span(doc.text.index("wrk"), doc.text.index("wrk") + 3)
+    flag = Flag(typo, "languagetool", "MORFOLOGIK_RULE_EN_US", "TYPOS", "spelling")
+    assert guard(doc, _cand(doc, 0, 'He said "we will work hard" today.'), [flag]) is None
+    reworded = _cand(doc, 0, 'He said "we shall work hard" today.')
+    assert guard(doc, reworded, [flag]) is not None

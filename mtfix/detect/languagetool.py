@@ -7,11 +7,14 @@ browser. Two MT-specific adjustments:
   which compares against the names the document itself uses;
 - a spelling match on a lower-case word is marked safe to auto-fix only when the word is no
   English word at all (wordfreq knows British spellings and words LanguageTool's context rules
-  question, like "its"), and the first suggestion is one common word (Zipf >= 3), close
-  (Damerau-Levenshtein <= 2) and clearly the best (no other suggestion as close): LanguageTool's
-  "one clear suggestion" case. Measured on MLQE-PE dev, where most non-words are untranslated
-  source words, auto-applying looser suggestions ("formatate" -> "format ate", "cortegium" ->
-  "collegium") raised TER on every pair; the flag stays for a human either way.
+  question, like "its"), and the first suggestion is one common word (Zipf >= 3), not a name
+  guessed for it ("makwan" -> "Taiwan"), close (Damerau-Levenshtein <= 2 and at most 15% of the
+  word: one letter in a short word is another word, "humla" -> "hula") and clearly the best (no
+  other suggestion as close): LanguageTool's "one clear suggestion" case. Measured on MLQE-PE
+  dev, where most non-words are untranslated source words, auto-applying looser suggestions
+  ("formatate" -> "format ate", "cortegium" -> "collegium") raised TER on every pair. A
+  suggestion that is only a known word (Zipf >= 1.5: "monopolyists" -> "monopolists") is marked
+  plausible: the model rewriter judges it by fluency. The flag stays for a human either way.
 """
 
 from __future__ import annotations
@@ -33,10 +36,13 @@ if TYPE_CHECKING:
 SPELLING_CATEGORY = "TYPOS"
 MAX_SUGGESTIONS = 5
 SAFE_SPELLING_CONFIDENCE = 0.9
+PLAUSIBLE_SPELLING_CONFIDENCE = 0.6
 # Zipf frequencies (wordfreq, English): below KNOWN_WORD a word is no English word; a safe
 # replacement is at least COMMON_WORD (about once per 10 million words).
 KNOWN_WORD = 2.0
 COMMON_WORD = 3.0
+PLAUSIBLE_WORD = 1.5
+MAX_RELATIVE_DISTANCE = 0.15
 
 # Rules whose advice is house style rather than an error (and which fire on most news copy).
 DISABLED_RULES = frozenset(
@@ -74,15 +80,21 @@ def _client(url: str, language: str) -> LanguageTool:
     return tool
 
 
-def _clear_suggestion(word: str, suggestions: list[str]) -> bool:
-    if not suggestions or zipf_frequency(word, "en") >= KNOWN_WORD:
-        return False
+def _spelling_confidence(word: str, suggestions: list[str]) -> float:
+    """How safe the first suggestion is as an automatic fix (see the module docstring)."""
+    if not suggestions or zipf_frequency(word, "en") >= KNOWN_WORD or " " in suggestions[0]:
+        return 0.0
     first = suggestions[0]
-    if " " in first or zipf_frequency(first.lower(), "en") < COMMON_WORD:
-        return False
-    best = DamerauLevenshtein.distance(word, suggestions[0])
+    if first[:1].isupper() and first.lower() != word.lower():
+        return 0.0
+    best = DamerauLevenshtein.distance(word, first)
     rivals = [DamerauLevenshtein.distance(word, s) for s in suggestions[1:]]
-    return best <= 2 and all(r > best for r in rivals)
+    if best > 2 or best > MAX_RELATIVE_DISTANCE * len(word) or any(r <= best for r in rivals):
+        return 0.0
+    frequency = zipf_frequency(first.lower(), "en")
+    if frequency >= COMMON_WORD:
+        return SAFE_SPELLING_CONFIDENCE
+    return PLAUSIBLE_SPELLING_CONFIDENCE if frequency >= PLAUSIBLE_WORD else 0.0
 
 
 class LanguageToolDetector:
@@ -107,8 +119,7 @@ class LanguageToolDetector:
             if category == SPELLING_CATEGORY:
                 if word[:1].isupper():
                     continue
-                if _clear_suggestion(word, suggestions):
-                    confidence = SAFE_SPELLING_CONFIDENCE
+                confidence = _spelling_confidence(word, suggestions)
             yield Flag(
                 span=span,
                 detector=self.name,

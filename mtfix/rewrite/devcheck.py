@@ -84,7 +84,7 @@ def collect(suite: str, sample: int, model: str) -> dict[str, Any]:
     if sample < len(corpus.source):
         corpus = corpus.sample(sample)
     text = "\n".join(corpus.source)
-    pipeline = Pipeline(PipelineOptions(lines=corpus.lines))
+    pipeline = Pipeline(PipelineOptions(lines=corpus.lines, model=None))
     checked = pipeline.check(text)
     targets = _targets(checked.document, checked.flags)
     rules = pipeline.rewriters[0].propose(checked.document, targets)

@@ -33,9 +33,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from textwrap import shorten
 from typing import Any
 
-from mtfix.core import Document, Edit, Span, UnavailableError
+from mtfix.core import Document, Edit, Span, UnavailableError, apply_within
 from mtfix.rewrite import Candidate, Target
 from mtfix.rewrite.backbone import (
     BackboneError,
@@ -47,6 +48,7 @@ from mtfix.rewrite.backbone import (
 )
 from mtfix.rewrite.data import PROMPT, REPO
 from mtfix.rewrite.diff import word_changes
+from mtfix.rewrite.rules import AUTO_FIX_THRESHOLD, flag_edit
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,9 @@ ORIGIN = "model"
 # Confidence the selector uses only to order overlapping candidates of different sentences.
 CONFIDENCE = 0.5
 DEFAULT_WINDOW = 256
+# Detector suggestions from this confidence up to the rules' auto-fix threshold are put to the
+# model (LanguageTool's plausible spelling fixes, see mtfix.detect.languagetool).
+JUDGED_CONFIDENCE = 0.5
 
 
 class ModelLoadError(UnavailableError):
@@ -245,26 +250,32 @@ class ModelRewriter:
         return load(resolve(self.spec).resolve())
 
     def propose(self, doc: Document, targets: Sequence[Target]) -> list[Candidate]:
+        """The model's rewrite of each target sentence, and its verdict on the detectors'
+        plausible suggestions there (confidence in [``JUDGED_CONFIDENCE``, the rules' auto-fix
+        threshold)): each becomes a candidate scored by the model's evidence for it."""
         if not targets:
             return []
         sentences = [span for span, _ in targets]
         rewrites = self.rewrite([s.of(doc.text) for s in sentences])
-        pending: list[tuple[Span, str]] = []
-        candidates = []
-        for span, rewrite in zip(sentences, rewrites, strict=True):
-            if rewrite is None:
-                continue
-            edits = _edits(doc, span, rewrite)
-            if edits:
-                pending.append((span, rewrite))
-            else:
-                # The model read the sentence and kept it: a vote the selector weighs against
-                # rules edits there (see mtfix.select).
-                candidates.append(Candidate(span, (), ORIGIN, 0.0))
-        scores = self.preference([(span.of(doc.text), r) for span, r in pending])
-        for (span, rewrite), score in zip(pending, scores, strict=True):
-            candidates.append(Candidate(span, _edits(doc, span, rewrite), ORIGIN, score))
-        return candidates
+        pending = [
+            (span, edits)
+            for span, rewrite in zip(sentences, rewrites, strict=True)
+            if rewrite is not None and (edits := _edits(doc, span, rewrite))
+        ]
+        scores = self.preference([_versions(doc, span, e) for span, e in pending])
+        judged = [
+            (span, (flag_edit(doc.text, flag, origin=ORIGIN),))
+            for span, flags in targets
+            for flag in flags
+            if flag.suggestions
+            and JUDGED_CONFIDENCE <= flag.confidence < AUTO_FIX_THRESHOLD
+            and span.contains(flag.span)
+        ]
+        gains = self.fluency_gain([_versions(doc, span, e) for span, e in judged])
+        return [
+            Candidate(span, edits, ORIGIN, score)
+            for (span, edits), score in zip([*pending, *judged], [*scores, *gains], strict=True)
+        ]
 
     def rewrite(self, sentences: Sequence[str]) -> list[str | None]:
         """One rewrite per sentence; None where the sentence does not fit the model window."""
@@ -277,9 +288,11 @@ class ModelRewriter:
         todo = []
         for i, ids in enumerate(encoded):
             if len(ids) > m.window:
-                log.info(
-                    "sentence %d has %d tokens, over the model window of %d: not rewritten",
-                    i,
+                # Never truncated: a cut sentence would come back as a "fixed" shorter one.
+                log.warning(
+                    "sentence %d (%r) has %d tokens, over the model window of %d: not rewritten",
+                    i + 1,
+                    shorten(sentences[i], 40, placeholder="..."),
                     len(ids),
                     m.window,
                 )
@@ -357,26 +370,53 @@ class ModelRewriter:
         logps = self.log_prob(sources, outputs)
         return [logps[2 * i + 1] - logps[2 * i] for i in range(len(pairs))]
 
+    def fluency_gain(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+        """Per (sentence, variant): ``log P(variant) - log P(sentence)`` with the model read as
+        a plain language model (no prompt), in nats; 0 for seq2seq models, which cannot."""
+        m = self.loaded
+        if m.codec is None:
+            return [0.0] * len(pairs)
+        start = [m.codec.bos_id if m.codec.bos_id is not None else m.codec.eos_id]
+        rows = [start + m.codec.encode(text) for pair in pairs for text in pair]
+        logps = self._causal_scores(rows, [1] * len(rows))
+        return [logps[2 * i + 1] - logps[2 * i] for i in range(len(pairs))]
+
     def log_prob(self, sources: Sequence[str], outputs: Sequence[str]) -> list[float]:
         """``log P(output | prompt(source))`` per pair: the output's tokens and end of sequence."""
         import torch
 
         m = self.loaded
-        result: list[float] = []
+        if m.codec is not None:
+            rows, heads = [], []
+            for src, out in zip(sources, outputs, strict=True):
+                head = self._encode_prompt(m, m.prompt.format(source=src))
+                rows.append(head + m.codec.encode(" " + out) + [m.codec.eos_id])
+                heads.append(len(head))
+            return self._causal_scores(rows, heads)
+        pairs = list(zip(sources, outputs, strict=True))
         step = self.batch_size * 2
         with torch.inference_mode():
-            for start in range(0, len(sources), step):
-                chunk = list(zip(sources[start : start + step], outputs[start : start + step]))
-                if m.codec is None:
-                    result += _seq2seq_log_probs(m, chunk)
-                    continue
-                rows, heads = [], []
-                for src, out in chunk:
-                    head = self._encode_prompt(m, m.prompt.format(source=src))
-                    rows.append(head + m.codec.encode(" " + out) + [m.codec.eos_id])
-                    heads.append(len(head))
-                result += _causal_log_probs(m.model, rows, heads, m.codec.pad_id)
-        return result
+            return [
+                logp
+                for start in range(0, len(pairs), step)
+                for logp in _seq2seq_log_probs(m, pairs[start : start + step])
+            ]
+
+    def _causal_scores(self, rows: list[list[int]], heads: list[int]) -> list[float]:
+        """Summed log-probabilities of each row's tokens from ``heads[i]`` on."""
+        import torch
+
+        m = self.loaded
+        assert m.codec is not None
+        step = self.batch_size * 2
+        with torch.inference_mode():
+            return [
+                logp
+                for start in range(0, len(rows), step)
+                for logp in _causal_log_probs(
+                    m.model, rows[start : start + step], heads[start : start + step], m.codec.pad_id
+                )
+            ]
 
 
 def _causal_log_probs(model: Any, rows: list[list[int]], heads: list[int], pad: int) -> list[float]:
@@ -401,6 +441,10 @@ def _seq2seq_log_probs(m: LoadedModel, pairs: list[tuple[str, str]]) -> list[flo
     logits = m.model(**enc, labels=labels.masked_fill(~keep, -100)).logits.float()
     token_logp = logits.log_softmax(-1).gather(2, labels[..., None])[..., 0]
     return [float(v) for v in (token_logp * keep).sum(1)]
+
+
+def _versions(doc: Document, span: Span, edits: Sequence[Edit]) -> tuple[str, str]:
+    return span.of(doc.text), apply_within(doc.text, span, edits)
 
 
 def _edits(doc: Document, span: Span, rewrite: str) -> tuple[Edit, ...]:
