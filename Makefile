@@ -68,7 +68,7 @@ bench: bootstrap
 	$(BIN)/python -m mtfix.bench.batch
 
 eval: bootstrap
-	$(BIN)/mtfix eval all --system rules --report eval/reports/latest.md --check-baseline eval/baseline.json
+	$(BIN)/mtfix eval all --report eval/reports/latest.md --check-baseline eval/baseline.json
 
 clean-cache:
 	rm -rf $(MTFIX_CACHE)

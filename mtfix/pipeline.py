@@ -16,7 +16,7 @@ from typing import Any, Literal
 from mtfix import __version__, detect
 from mtfix.core import Document, Edit, Flag, Span, apply_edits
 from mtfix.languagetool_server import LANGUAGETOOL_VERSION
-from mtfix.rewrite import Candidate, Rewriter
+from mtfix.rewrite import Candidate, Rewriter, Target
 from mtfix.rewrite.model import DEFAULT_MODEL
 from mtfix.segment import segment
 from mtfix.select import select_edits
@@ -103,18 +103,21 @@ class Pipeline:
         flags.sort(key=lambda f: (f.span.start, f.span.end, f.detector, f.rule))
         return CheckResult(doc, tuple(flags))
 
+    def targets(self, doc: Document, flags: Sequence[Flag]) -> list[Target]:
+        """The sentences the rewriters see, each with its flags: the flagged ones, or all."""
+        by_sentence: dict[Span, list[Flag]] = {}
+        for flag in flags:
+            by_sentence.setdefault(_sentence_for(doc, flag.span), []).append(flag)
+        if self.options.rewrite == "all":
+            return [(s, by_sentence.get(s, [])) for s in doc.sentences]
+        return [(s, by_sentence[s]) for s in doc.sentences if s in by_sentence]
+
     def clean(self, text: str) -> CleanResult:
         checked = self.check(text)
         doc, flags = checked.document, checked.flags
         if not doc.sentences:
             return CleanResult(doc, text, (), flags)
-        by_sentence: dict[Span, list[Flag]] = {}
-        for flag in flags:
-            by_sentence.setdefault(_sentence_for(doc, flag.span), []).append(flag)
-        if self.options.rewrite == "all":
-            targets = [(s, by_sentence.get(s, [])) for s in doc.sentences]
-        else:
-            targets = [(s, by_sentence[s]) for s in doc.sentences if s in by_sentence]
+        targets = self.targets(doc, flags)
         candidates: list[Candidate] = []
         for rewriter in self.rewriters:
             candidates += rewriter.propose(doc, targets)

@@ -17,8 +17,10 @@ Per sentence the options are: the original (no edit), the rules candidate (at mo
      adds or removes a quotation mark (the model reads one sentence; quotations span several);
    - it drops a proper noun (a capitalised word that is not a common word at sentence start) or
      introduces a new one, except that a rare name may be respelt into a similar known one
-     ("Masachusetts" → "Massachusetts") and a detector-flagged misspelt name (categories in
-     :data:`NAME_FIX_CATEGORIES`) may change; a repeated name may lose its repeat;
+     ("Masachusetts" → "Massachusetts"), a name may lose a few letters of an ending MT left on
+     it (similarity >= ``name_similarity``: "Podolski" → "Podolsk") and a detector-flagged
+     misspelt name (categories in :data:`NAME_FIX_CATEGORIES`) may change; a repeated name
+     may lose its repeat;
    - it changes more than ``max_change`` of the sentence's words;
    - and, per the measured policy (design.md: accepting fluent swaps of real words changes
      meaning, "stratified armour" → "armored vehicles"; on MLQE-PE train lines the model never
@@ -88,6 +90,8 @@ class Policy:
     # and the replacement must be a known word (wordfreq Zipf).
     min_similarity: float = 75.0
     min_new_zipf: float = 1.5
+    # A name this similar to the one it replaces is a respelling whatever its frequency.
+    name_similarity: float = 85.0
     # Nats by which the model must prefer a candidate (Candidate.score) for it to be considered.
     min_evidence: float = 1.0
 
@@ -123,16 +127,21 @@ def _names(toks: Sequence[Token]) -> set[str]:
     }
 
 
+def _respelt(old: str, new: str, policy: Policy) -> bool:
+    """Whether name ``new`` is ``old`` spelt right: a rare name made a similar known one, or
+    a near-identical name. The second covers case endings MT leaves on names ("Podolski",
+    "Namsosa" for Podolsk, Namsos in et-en) that no frequency list knows either way."""
+    similarity = ratio(old.lower(), new.lower())
+    if similarity >= policy.name_similarity:
+        return True
+    known = zipf(new.lower()) >= policy.min_new_zipf
+    return known and _is_rare(old, policy.max_zipf) and similarity >= policy.min_similarity
+
+
 def _name_change(lost: set[str], new: set[str], policy: Policy) -> str | None:
     """Why the names a rewrite dropped and introduced are not respellings of each other."""
     for old in lost:
-        match = [
-            n
-            for n in new
-            if _is_rare(old, policy.max_zipf)
-            and zipf(n.lower()) >= policy.min_new_zipf
-            and ratio(old.lower(), n.lower()) >= policy.min_similarity
-        ]
+        match = [n for n in new if _respelt(old, n, policy)]
         if not match:
             return f"name {old!r} dropped or changed"
         new = new - {match[0]}
@@ -250,6 +259,8 @@ def _unlike_a_spelling_fix(c: Change, src_words: set[str], policy: Policy) -> st
         return None
     if ratio(old.lower(), " ".join(new_words).lower()) < policy.min_similarity:
         return f"replaces {old!r} with a different word"
+    if old[:1].isupper() and len(new_words) == 1 and _respelt(old, new_words[0], policy):
+        return None  # a name's respelling, judged by the name rule
     for word in new_words:
         if word.lower() not in src_words and zipf(word.lower()) < policy.min_new_zipf:
             return f"replaces {old!r} with the unknown word {word!r}"

@@ -119,3 +119,27 @@ def test_missing_java_is_an_environment_error(tmp_path: Path) -> None:
 def test_unknown_detector_is_a_usage_error() -> None:
     proc = run("check", str(SEED), "--detectors", "nonsense")
     assert proc.returncode == 2 and "unknown detector 'nonsense'" in proc.stderr
+
+
+@pytest.mark.model
+def test_clean_uses_the_model_by_default_and_reports_its_edits() -> None:
+    proc = run("clean", str(SEED), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    edits = json.loads(proc.stdout)["edits"]
+    assert {e["origin"] for e in edits} == {"rules", "model"}
+    assert all(0 < e["confidence"] <= 1 for e in edits if e["origin"] == "model")
+
+
+def test_corrupt_model_is_one_line_and_no_model_still_works(tmp_path: Path) -> None:
+    bad = tmp_path / "bad-model"
+    bad.mkdir()
+    (bad / "adapter_config.json").write_text('{"base_model_name_or_path": "gemma3-270m"}')
+    _write(bad / "adapter_model.safetensors", b"truncated download")
+    doc = _write(tmp_path / "doc.txt", b"The talks ended. I will.\n")
+    out = tmp_path / "out.txt"
+    proc = run("clean", str(doc), "--model", str(bad), "-o", str(out))
+    assert proc.returncode == 3 and proc.stderr.count("\n") == 1
+    assert "adapter_model.safetensors: not a safetensors file" in proc.stderr
+    assert not out.exists()
+    proc = run("clean", str(doc), "--model", str(bad), "--no-model", "-o", str(out))
+    assert proc.returncode == 0 and out.read_text() == "The talks ended.\n"

@@ -83,7 +83,15 @@ def test_clean_changes_nothing_outside_edited_spans(cleaned: mtfix.CleanResult) 
     assert "".join(rebuilt) == cleaned.text
     unchanged = [e for e in edits if e.span.of(original) == e.replacement]
     assert not unchanged, "an edit that changes nothing"
-    assert {e.origin for e in edits} == {"rules"}
+    assert {e.origin for e in edits} == {"rules", "model"}
+
+
+def test_the_model_fixes_what_rules_alone_leave(cleaned: mtfix.CleanResult) -> None:
+    # "monopolists" is a rare word, so LanguageTool's suggestion is left to the model's judgement.
+    rules_only = mtfix.clean(cleaned.document.text, model=None)
+    assert "monopolyists" in rules_only.text and {e.origin for e in rules_only.edits} == {"rules"}
+    (fix,) = [e for e in cleaned.edits if e.origin == "model"]
+    assert fix.span.of(cleaned.document.text) == "monopolyists" and fix.replacement == "monopolists"
 
 
 def test_languagetool_flags_keep_its_rule_ids_and_categories(checked: mtfix.CheckResult) -> None:

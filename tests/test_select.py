@@ -172,3 +172,9 @@ def test_only_a_flagged_misspelling_inside_a_quotation_may_change() -> None:
     assert guard(doc, _cand(doc, 0, 'He said "we will work hard" today.'), [flag]) is None
     reworded = _cand(doc, 0, 'He said "we shall work hard" today.')
     assert guard(doc, reworded, [flag]) is not None
+
+
+def test_a_case_ending_left_on_a_name_may_go() -> None:
+    doc = document_of("Buses run in Podolski and nearby villages.")
+    assert guard(doc, _cand(doc, 0, "Buses run in Podolsk and nearby villages."), []) is None
+    assert guard(doc, _cand(doc, 0, "Buses run in Podolia and nearby villages."), []) is not None

@@ -1,22 +1,26 @@
 """Write ``MODEL_CARD.md`` for a trained rewriter from the files that hold its figures.
 
 ``python -m mtfix.rewrite.card models/gemma-mtfix`` reads the training record
-(``mtfix-model.json``, ``train-log.jsonl``, ``train.toml``), the dev-set check
-(``eval/bench/rewriter-dev.json``, from ``python -m mtfix.rewrite.devcheck``) and the benchmark
-(``eval/bench/model.json``, from ``python -m mtfix.bench.model``), so every number in the card
-comes from a rerunnable command and none is typed by hand.
+(``mtfix-model.json``, ``train-log.jsonl``, ``train.toml``), the eval figures accepted into
+``eval/baseline.json`` (from ``mtfix eval all --update-baseline eval/baseline.json``), the dev-set
+check (``eval/bench/rewriter-dev*.json``, from ``python -m mtfix.rewrite.devcheck``) and the
+benchmark (``eval/bench/model.json``, from ``python -m mtfix.bench.model``), so every number in
+the card comes from a rerunnable command and none is typed by hand.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from mtfix.rewrite.train import LOG_FILE, META_FILE
+from mtfix.select import DEFAULT_POLICY
 
-BENCH = Path(__file__).resolve().parents[2] / "eval" / "bench"
+EVAL = Path(__file__).resolve().parents[2] / "eval"
+BENCH = EVAL / "bench"
 
 
 def _json(path: Path) -> dict[str, Any] | None:
@@ -59,31 +63,59 @@ def _training(meta: dict[str, Any], log: list[dict[str, Any]]) -> list[str]:
     ]
 
 
+def _suites(baseline: dict[str, Any] | None) -> list[str]:
+    figures = (baseline or {}).get("figures", {})
+    suites = sorted({key.split("/")[0] for key in figures if key.endswith("/full")})
+    if not suites:
+        return ["## Evaluation", "", "Not yet run: `mtfix eval all`.", ""]
+
+    def cell(suite: str, system: str, figure: str) -> str:
+        value = figures.get(f"{suite}/{system}", {}).get(figure)
+        return "—" if value is None else f"{value:+.2f}" if "delta" in figure else f"{value:.2f}"
+
+    rows = "\n".join(
+        f"| {suite} | {figures[f'{suite}/full']['lines']} | {cell(suite, 'rules', 'ter')} | "
+        f"{cell(suite, 'rules', 'delta.ter')} | {cell(suite, 'full', 'delta.ter')} | "
+        f"{cell(suite, 'rules', 'chrf')} | {cell(suite, 'full', 'chrf')} |"
+        for suite in suites
+    )
+    return [
+        "## Evaluation (`mtfix eval all`, whole suites)",
+        "",
+        "Figures accepted into `eval/baseline.json` by `mtfix eval all --update-baseline "
+        "eval/baseline.json`: sacrebleu TER and chrF against the post-edits; Δ is against the "
+        "raw MT (negative TER is better). *rules* is `mtfix clean --no-model`; *full* is "
+        "`mtfix clean` (rules and this model, the model reading the flagged sentences).",
+        "",
+        "| suite | lines | TER rules | ΔTER rules | ΔTER full | chrF rules | chrF full |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        rows,
+        "",
+    ]
+
+
 def _dev(dev: dict[str, Any] | None) -> list[str]:
     if dev is None:
-        return ["## Evaluation", "", "Not yet run: `python -m mtfix.rewrite.devcheck`.", ""]
+        return []
     rows = "\n".join(
         f"| {name} | {r['lines']} | {r['ter_raw']:.2f} | {r['delta_rules']:+.2f} | "
         f"{r['delta_full']:+.2f} | {r['sentences_sent_to_model']} | {r['model_candidates']} | "
         f"{r['model_edits_accepted']} |"
         for name, r in dev["suites"].items()
     )
+    scope = dev.get("rewrite", "flagged")
     return [
-        "## Evaluation (MLQE-PE dev, seeded samples)",
+        f"### What the model does (seeded samples, model reading {scope} sentences)",
         "",
-        f"`python -m mtfix.rewrite.devcheck {dev['model']} --sample {dev['sample']}` "
-        "(the lines `mtfix eval suite NAME --sample N` scores). TER is sacrebleu's, corpus level; "
-        "Δ is against the raw MT, negative is better. *rules*: the selector over rules "
-        "candidates (it drops British→American respellings); *full*: over rules and model "
-        "candidates, the model reading the flagged sentences (the pipeline's default) and "
-        "vetoing rules word changes it did not also make. `seed` is the whole ja→en article.",
+        f"`python -m mtfix.rewrite.devcheck {dev['model']} --sample {dev['sample']} --rewrite "
+        f"{scope}` (the lines `mtfix eval suite NAME --sample N` scores): how many sentences "
+        "the model read, how many rewrites or judged suggestions it proposed and how many edits "
+        "the selector kept. TER is corpus level; Δ against the raw MT.",
         "",
         "| suite | lines | TER raw | Δ rules | Δ full | sent to model | model candidates | "
         "model edits kept |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         rows,
-        "",
-        f"Selector policy: `{dev['policy']}` (`mtfix/select.py`).",
         "",
     ]
 
@@ -128,14 +160,20 @@ def render(model_dir: Path) -> str:
         f"# {meta['name']}: mtfix's rewriting model",
         "",
         "A LoRA adapter that turns a machine-translated English sentence into a corrected one "
-        "(`Fix: <mt>` → `Fixed: <sentence>`). It only proposes: `mtfix/select.py` keeps a "
-        "rewrite only when it passes the guard (numbers, dates, quotes and names kept; only rare "
-        "or non-words changed, into a similar known word; no inserted words) and scores better "
-        "than the alternatives. "
-        "Loaded by `mtfix clean --model models/<name>`.",
+        "(`Fix: <mt>` → `Fixed: <sentence>`) and, read as a plain language model, judges "
+        "the detectors' plausible spelling suggestions. It only proposes: `mtfix/select.py` "
+        "keeps a rewrite only when the model prefers it to a copy by at least "
+        f"{DEFAULT_POLICY.min_evidence} nat and it passes the guard (numbers, dates, quotations "
+        "and names kept, names only respelt; only rare or non-words changed, into a similar known "
+        "word; no inserted words). `mtfix clean` loads it by default (`--no-model`: rules only); "
+        "at load it is merged into its base and cached, so peft is needed only once.",
         "",
         *_training(meta, log),
+        *_suites(_json(EVAL / "baseline.json")),
         *_dev(_json(BENCH / "rewriter-dev.json")),
+        *_dev(_json(BENCH / "rewriter-dev-all.json")),
+        f"Selector policy: `{asdict(DEFAULT_POLICY)}` (`mtfix/select.py`).",
+        "",
         *_bench(_json(BENCH / "model.json")),
         "## Limits",
         "",

@@ -18,26 +18,19 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mtfix.core import Document, Edit, Flag, Span, apply_edits
-from mtfix.rewrite import Candidate, Target
+from mtfix.core import Edit, Flag, Span, apply_edits
+from mtfix.rewrite import Candidate
 from mtfix.rewrite.backbone import cache_root
 from mtfix.rewrite.model import DEFAULT_MODEL, ModelRewriter, resolve
 from mtfix.select import DEFAULT_POLICY, Policy, select_edits
 
+if TYPE_CHECKING:
+    from mtfix.pipeline import RewriteScope
+
 SUITES = ("mlqe-ro-en", "mlqe-ru-en", "mlqe-et-en", "mlqe-ne-en", "mlqe-si-en", "seed")
 OUT = Path(__file__).resolve().parents[2] / "eval" / "bench" / "rewriter-dev.json"
-
-
-def _targets(doc: Document, flags: Sequence[Flag]) -> list[Target]:
-    by_sentence: dict[Span, list[Flag]] = {}
-    for flag in flags:
-        for sentence in doc.sentences:
-            if sentence.overlaps(flag.span) or sentence.contains(flag.span):
-                by_sentence.setdefault(sentence, []).append(flag)
-                break
-    return [(s, by_sentence[s]) for s in doc.sentences if s in by_sentence]
 
 
 def _cand_json(c: Candidate) -> dict[str, Any]:
@@ -72,21 +65,24 @@ def _weights_key(model: str) -> str:
     return digest.hexdigest()[:12]
 
 
-def collect(suite: str, sample: int, model: str) -> dict[str, Any]:
+def collect(
+    suite: str, sample: int, model: str, rewrite: RewriteScope = "flagged"
+) -> dict[str, Any]:
     """Flags and candidates for one suite's sample (cached per suite, sample and model)."""
     from mtfix.evaluate.suites import load_suites
     from mtfix.pipeline import Pipeline, PipelineOptions
 
-    cache = cache_root() / "devcheck" / f"{suite}-{sample}-{_weights_key(model)}.json"
+    key = f"{suite}-{sample}-{rewrite}-{_weights_key(model)}"
+    cache = cache_root() / "devcheck" / f"{key}.json"
     if cache.exists():
         return dict(json.loads(cache.read_text()))
     corpus = load_suites().get(suite).load()
     if sample < len(corpus.source):
         corpus = corpus.sample(sample)
     text = "\n".join(corpus.source)
-    pipeline = Pipeline(PipelineOptions(lines=corpus.lines, model=None))
+    pipeline = Pipeline(PipelineOptions(lines=corpus.lines, model=None, rewrite=rewrite))
     checked = pipeline.check(text)
-    targets = _targets(checked.document, checked.flags)
+    targets = pipeline.targets(checked.document, checked.flags)
     rules = pipeline.rewriters[0].propose(checked.document, targets)
     start = time.perf_counter()
     proposed = ModelRewriter(model).propose(checked.document, targets)
@@ -147,15 +143,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("model", nargs="?", default=DEFAULT_MODEL)
     parser.add_argument("--sample", type=int, default=300)
     parser.add_argument("--suites", nargs="*", default=list(SUITES))
+    parser.add_argument("--rewrite", choices=["flagged", "all"], default="flagged")
     args = parser.parse_args(argv)
     results = {}
     for suite in args.suites:
-        results[suite] = score(collect(suite, args.sample, args.model))
+        results[suite] = score(collect(suite, args.sample, args.model, args.rewrite))
         print(suite, json.dumps(results[suite]), flush=True)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"model": args.model, "sample": args.sample, "policy": asdict(DEFAULT_POLICY),
-               "metric": "sacrebleu TER, corpus level", "suites": results}  # fmt: skip
-    OUT.write_text(json.dumps(payload, indent=2) + "\n")
+    out = OUT if args.rewrite == "flagged" else OUT.with_name(f"rewriter-dev-{args.rewrite}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "model": args.model,
+        "sample": args.sample,
+        "rewrite": args.rewrite,
+        "policy": asdict(DEFAULT_POLICY),
+        "metric": "sacrebleu TER, corpus level",
+        "suites": results,
+    }
+    out.write_text(json.dumps(payload, indent=2) + "\n")
 
 
 if __name__ == "__main__":
