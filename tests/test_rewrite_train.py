@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from mtfix.rewrite import synth
+from mtfix.rewrite.backbone import cache_root
 from mtfix.rewrite.data import DataConfig, DataError, build_pairs, counts
 from mtfix.rewrite.diff import word_changes
-from mtfix.rewrite.backbone import cache_root
 from mtfix.rewrite.model import ModelRewriter, merged_checkpoint
 from mtfix.rewrite.train import ConfigError, load_config, train
 from tests.rewrite_tiny import ROOT, tiny_causal
