@@ -47,6 +47,8 @@ class Document:
     text: str
     paragraphs: tuple[Span, ...]
     sentences: tuple[Span, ...]
+    # A line-aligned corpus (``--lines``): each line is its own segment, unrelated to the others.
+    lines: bool = False
     _line_starts: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

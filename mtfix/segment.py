@@ -66,7 +66,7 @@ def _sentences(text: str, paragraph: Span) -> list[Span]:
 def segment(text: str, *, lines: bool = False) -> Document:
     paras = paragraphs(text, lines=lines)
     sentences = [s for p in paras for s in _sentences(text, p)]
-    return Document(text=text, paragraphs=tuple(paras), sentences=tuple(sentences))
+    return Document(text=text, paragraphs=tuple(paras), sentences=tuple(sentences), lines=lines)
 
 
 _STRAIGHT_QUOTE = '"'

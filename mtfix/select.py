@@ -17,8 +17,8 @@ Per sentence the options are: the original (no edit), the rules candidate (at mo
      adds or removes a quotation mark (the model reads one sentence; quotations span several);
    - it drops a proper noun (a capitalised word that is not a common word at sentence start) or
      introduces a new one, except that a rare name may be respelt into a similar known one
-     ("Masachusetts" → "Massachusetts"), a name may lose a few letters of an ending MT left on
-     it (similarity >= ``name_similarity``: "Podolski" → "Podolsk") and a detector-flagged
+     ("Masachusetts" → "Massachusetts"), a name may lose a case ending MT left on it (up to
+     ``max_ending`` letters: "Podolski" → "Podolsk") and a detector-flagged
      misspelt name (categories in :data:`NAME_FIX_CATEGORIES`) may change; a repeated name
      may lose its repeat;
    - it changes more than ``max_change`` of the sentence's words;
@@ -90,8 +90,8 @@ class Policy:
     # and the replacement must be a known word (wordfreq Zipf).
     min_similarity: float = 75.0
     min_new_zipf: float = 1.5
-    # A name this similar to the one it replaces is a respelling whatever its frequency.
-    name_similarity: float = 85.0
+    # Letters of a case ending MT may leave on a name ("Podolski" for Podolsk).
+    max_ending: int = 3
     # Nats by which the model must prefer a candidate (Candidate.score) for it to be considered.
     min_evidence: float = 1.0
 
@@ -129,13 +129,19 @@ def _names(toks: Sequence[Token]) -> set[str]:
 
 def _respelt(old: str, new: str, policy: Policy) -> bool:
     """Whether name ``new`` is ``old`` spelt right: a rare name made a similar known one, or
-    a near-identical name. The second covers case endings MT leaves on names ("Podolski",
-    "Namsosa" for Podolsk, Namsos in et-en) that no frequency list knows either way."""
-    similarity = ratio(old.lower(), new.lower())
-    if similarity >= policy.name_similarity:
+    the same stem without the case ending MT left on it ("Podolski", "Namsosa", "Bernis" for
+    Podolsk, Namsos, Bern in et-en), which no frequency list knows either way."""
+    if _ending_dropped(old.lower(), new.lower(), policy.max_ending):
         return True
     known = zipf(new.lower()) >= policy.min_new_zipf
-    return known and _is_rare(old, policy.max_zipf) and similarity >= policy.min_similarity
+    similar = ratio(old.lower(), new.lower()) >= policy.min_similarity
+    return known and _is_rare(old, policy.max_zipf) and similar
+
+
+def _ending_dropped(old: str, new: str, max_ending: int) -> bool:
+    shared = (i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b)
+    stem = next(shared, min(len(old), len(new)))
+    return stem >= 4 and 0 < len(old) - stem <= max_ending and len(new) - stem <= 1
 
 
 def _name_change(lost: set[str], new: set[str], policy: Policy) -> str | None:

@@ -129,3 +129,14 @@ def test_one_word_doubled_around_a_conjunction_is_flagged_but_not_auto_fixed() -
 def test_a_list_bullet_opening_a_line_is_layout_not_a_stray_glyph() -> None:
     text = "Steps:\n• Ukraine talks\n  • cyber attacks ▼ sanctions"
     assert [s for r, s in rules(text) if r == "STRAY_GLYPH"] == ["▼ "]
+
+
+def test_in_a_line_corpus_only_repeats_within_a_line_count() -> None:
+    s = "The two leaders agreed to resume strategic stability talks next month."
+    text = f"{s}\nThen they left.\n{s}\n"
+    assert "REPEATED_SENTENCE" in [r for r, _ in rules(text)]
+    by_line = [f.rule for f in MTArtifactDetector().detect(segment(text, lines=True))]
+    assert "REPEATED_SENTENCE" not in by_line
+    assert "REPEATED_SENTENCE" in [
+        f.rule for f in MTArtifactDetector().detect(segment(f"{s} {s}\n", lines=True))
+    ]

@@ -286,7 +286,12 @@ def stray_glyphs(ctx: Context) -> Iterator[Flag]:
 
 def repeated_sentences(ctx: Context) -> Iterator[Flag]:
     seen: list[str] = []
+    paragraph = None
     for sentence in ctx.doc.sentences:
+        # In a line-aligned corpus a line repeating another is two segments saying the same
+        # thing (a recurring byline), not MT duplicating a sentence.
+        if ctx.doc.lines and ctx.doc.paragraph_of(sentence) != paragraph:
+            paragraph, seen = ctx.doc.paragraph_of(sentence), []
         words = [w.lower() for w, _ in _words(ctx.doc, sentence)]
         normalised = " ".join(words)
         if len(words) >= REPEAT_MIN_WORDS:
