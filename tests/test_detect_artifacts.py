@@ -119,11 +119,23 @@ def test_name_variants_need_a_frequent_form() -> None:
 
 
 def test_one_word_doubled_around_a_conjunction_is_flagged_but_not_auto_fixed() -> None:
-    text = "They should be cut or cut, officials said. Prices rose, rose, and fell."
+    text = (
+        "They should be cut or cut, officials said. Prices rose, rose, and fell. "
+        "No bread without a harrow and a harrow."
+    )
     flags = [f for f in MTArtifactDetector().detect(segment(text)) if f.rule == "DOUBLED_PHRASE"]
     confidence = {f.span.of(text): f.confidence for f in flags}
     assert confidence["cut or cut"] < 0.85
+    assert confidence["a harrow and a harrow"] < 0.85
     assert confidence["rose, rose"] >= 0.85
+
+
+def test_a_comma_double_opening_a_sentence_is_emphasis_not_auto_fixed() -> None:
+    text = "\"We don't cook, we don't cook,\" she said. Talk about fake news, fake news and more."
+    flags = [f for f in MTArtifactDetector().detect(segment(text)) if f.rule == "DOUBLED_PHRASE"]
+    confidence = {f.span.of(text): f.confidence for f in flags}
+    assert confidence["We don't cook, we don't cook"] < 0.85
+    assert confidence["fake news, fake news"] >= 0.85
 
 
 def test_a_list_bullet_opening_a_line_is_layout_not_a_stray_glyph() -> None:

@@ -8,7 +8,8 @@ particular article:
   "Can be done.") or a bare reporting verb ("Said."): the remains of a dropped subject/object.
 - STRAY_FIRST_PERSON: "I"/"we" in running news text outside any quotation: MT has invented a
   speaker for a sentence whose subject the source left implicit.
-- DOUBLED_PHRASE: "X and X" / "X, X" / "X X" for the same phrase X.
+- DOUBLED_PHRASE: "X and X" / "X, X" / "X X" for the same phrase X; auto-fixed only where the
+  copy is not a collapsed pair of words ("a harrow and a harrow") or emphasis ("No, no, ...").
 - UNBALANCED_QUOTE / MISPLACED_QUOTE: an odd number of straight quotes in a paragraph, or a
   closing quote detached from its text (`so, "he said`, `road. "`).
 - STRAY_GLYPH: bullet glyphs (▼, ■, ●, ...) left from the source layout; a list bullet (•)
@@ -47,6 +48,7 @@ FIRST_PERSON = frozenset(
 REPETITION_IDIOMS = frozenset(
     "more less again over on round through out up by around back forth".split()
 )
+DETERMINERS = frozenset("a an the this that these those".split())
 DANGLING_ENDINGS = frozenset("of the a an for with and or by from that".split())
 # A doubled phrase ends where a phrase may end; "the war and the war should ..." is two clauses.
 PHRASE_BOUNDARY_WORDS = frozenset(
@@ -155,10 +157,15 @@ def doubled_phrases(ctx: Context) -> Iterator[Flag]:
                 i += 1
                 continue
             first, second, n, phrase_end = found
-            # One word twice around "and"/"or" ("read and read", "cut or cut") is where MT
-            # collapsed two different source verbs into one: deleting a copy loses the second
-            # meaning (post-editors on MLQE-PE ru-en restored it), so a human chooses.
-            conjoined = n == 1 and text[first.end : second.start].strip() in ("and", "or")
+            # One word twice around "and"/"or" ("read and read", "a harrow and a harrow") is
+            # where MT collapsed two different source words into one: deleting a copy loses the
+            # second meaning (post-editors on MLQE-PE ru-en restored it), so a human chooses.
+            # So does a comma double opening a sentence: a vocative or an exclamation
+            # ("Shark, Shark, ...", "We don't cook, we don't cook") repeats on purpose.
+            content = [w for w in lowered[i : i + n] if w not in DETERMINERS]
+            gap = text[first.end : second.start].strip()
+            conjoined = len(content) == 1 and gap in ("and", "or")
+            emphatic = gap == "," and _opens_sentence(text, sentence, first)
             if phrase_end:
                 yield _flag(
                     Span(first.start, second.end),
@@ -167,7 +174,7 @@ def doubled_phrases(ctx: Context) -> Iterator[Flag]:
                     f"'{first.of(text)}' is repeated",
                     severity=Severity.ERROR,
                     suggestions=(first.of(text),),
-                    confidence=0.0 if conjoined else 0.9,
+                    confidence=0.0 if conjoined or emphatic else 0.9,
                 )
             else:
                 yield _flag(
@@ -179,6 +186,11 @@ def doubled_phrases(ctx: Context) -> Iterator[Flag]:
                     severity=Severity.HINT,
                 )
             i += 2 * n
+
+
+def _opens_sentence(text: str, sentence: Span, span: Span) -> bool:
+    """Only quotation marks, dashes or bullets stand between the sentence start and ``span``."""
+    return not any(ch.isalnum() for ch in text[sentence.start : span.start])
 
 
 def _doubled_at(
