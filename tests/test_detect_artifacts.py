@@ -131,11 +131,17 @@ def test_one_word_doubled_around_a_conjunction_is_flagged_but_not_auto_fixed() -
 
 
 def test_a_comma_double_opening_a_sentence_is_emphasis_not_auto_fixed() -> None:
-    text = "\"We don't cook, we don't cook,\" she said. Talk about fake news, fake news and more."
+    text = (
+        "\"We don't cook, we don't cook,\" she said. Talk about fake news, fake news and more. "
+        "In Geneva, in Geneva, the talks began. Loud drums, loud drums, loud drums."
+    )
     flags = [f for f in MTArtifactDetector().detect(segment(text)) if f.rule == "DOUBLED_PHRASE"]
     confidence = {f.span.of(text): f.confidence for f in flags}
     assert confidence["We don't cook, we don't cook"] < 0.85
     assert confidence["fake news, fake news"] >= 0.85
+    # A prepositional phrase is no vocative, and a third copy is a loop: both are MT stutter.
+    assert confidence["In Geneva, in Geneva"] >= 0.85
+    assert confidence["Loud drums, loud drums"] >= 0.85
 
 
 def test_a_list_bullet_opening_a_line_is_layout_not_a_stray_glyph() -> None:

@@ -49,6 +49,7 @@ REPETITION_IDIOMS = frozenset(
     "more less again over on round through out up by around back forth".split()
 )
 DETERMINERS = frozenset("a an the this that these those".split())
+PREPOSITIONS = frozenset("in on at for to with from by of about after before under over".split())
 DANGLING_ENDINGS = frozenset("of the a an for with and or by from that".split())
 # A doubled phrase ends where a phrase may end; "the war and the war should ..." is two clauses.
 PHRASE_BOUNDARY_WORDS = frozenset(
@@ -161,11 +162,20 @@ def doubled_phrases(ctx: Context) -> Iterator[Flag]:
             # where MT collapsed two different source words into one: deleting a copy loses the
             # second meaning (post-editors on MLQE-PE ru-en restored it), so a human chooses.
             # So does a comma double opening a sentence: a vocative or an exclamation
-            # ("Shark, Shark, ...", "We don't cook, we don't cook") repeats on purpose.
-            content = [w for w in lowered[i : i + n] if w not in DETERMINERS]
+            # ("Shark, Shark, ...", "We don't cook, we don't cook") repeats on purpose; a
+            # prepositional phrase ("In Brussels, in Brussels") or a third copy is MT stutter.
+            phrase = lowered[i : i + n]
             gap = text[first.end : second.start].strip()
-            conjoined = len(content) == 1 and gap in ("and", "or")
-            emphatic = gap == "," and _opens_sentence(text, sentence, first)
+            conjoined = len([w for w in phrase if w not in DETERMINERS]) == 1 and gap in (
+                "and",
+                "or",
+            )
+            emphatic = (
+                gap == ","
+                and _opens_sentence(text, sentence, first)
+                and phrase[0] not in PREPOSITIONS
+                and lowered[i + 2 * n : i + 3 * n] != phrase
+            )
             if phrase_end:
                 yield _flag(
                     Span(first.start, second.end),

@@ -65,14 +65,24 @@ def _weights_key(model: str) -> str:
     return digest.hexdigest()[:12]
 
 
+def _code_key() -> str:
+    """A digest of the code that makes flags and candidates: a changed detector must not reuse
+    old flags."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted([*(package / "detect").glob("*.py"), *(package / "rewrite").glob("*.py")]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def collect(
     suite: str, sample: int, model: str, rewrite: RewriteScope = "flagged"
 ) -> dict[str, Any]:
-    """Flags and candidates for one suite's sample (cached per suite, sample and model)."""
+    """Flags and candidates for one suite's sample (cached per suite, sample, model and code)."""
     from mtfix.evaluate.suites import load_suites
     from mtfix.pipeline import Pipeline, PipelineOptions
 
-    key = f"{suite}-{sample}-{rewrite}-{_weights_key(model)}"
+    key = f"{suite}-{sample}-{rewrite}-{_weights_key(model)}-{_code_key()}"
     cache = cache_root() / "devcheck" / f"{key}.json"
     if cache.exists():
         return dict(json.loads(cache.read_text()))
