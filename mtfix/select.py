@@ -20,14 +20,18 @@ Per sentence the options are: the original (no edit), the rules candidate (at mo
      ("Masachusetts" → "Massachusetts"), a name may lose a case ending MT left on it (up to
      ``max_ending`` letters: "Podolski" → "Podolsk") and a detector-flagged
      misspelt name (categories in :data:`NAME_FIX_CATEGORIES`) may change; a repeated name
-     may lose its repeat;
+     may lose its repeat. A lower-case word becomes a name only by capitalisation: the model
+     made "lai ji" (a name it could not read) into "Li Jian" on MLQE-PE si-en dev;
    - it changes more than ``max_change`` of the sentence's words;
    - and, per the measured policy (design.md: accepting fluent swaps of real words changes
      meaning, "stratified armour" → "armored vehicles"; on MLQE-PE train lines the model never
      saw, "easing sanctions" → "strengthening sanctions"), it replaces or deletes a real word:
      every changed source word must be rare or a non-word (wordfreq Zipf < ``max_zipf``),
      punctuation, or lie inside a flagged span; a replacement must look like a spelling fix of
-     the word it replaces (character similarity >= ``min_similarity``) and be a known word; and
+     the word it replaces (character similarity >= ``min_similarity``, at most
+     ``max_spelling_edits`` Damerau-Levenshtein edits a word: "secary" → "secretary" is a guess)
+     and be a known word; it may delete words only where they repeat their neighbours ("two
+     hours of hours of work"): a word the model cannot read is still the source's word; and
      it may insert at most ``max_insert`` words (0: inserted articles cost TER on every sample).
 2. **Score** each guarded option::
 
@@ -53,6 +57,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from rapidfuzz.distance import DamerauLevenshtein
 from rapidfuzz.fuzz import ratio
 
 from mtfix.core import Document, Edit, Flag, Span, apply_within, check_disjoint
@@ -90,6 +95,8 @@ class Policy:
     # and the replacement must be a known word (wordfreq Zipf).
     min_similarity: float = 75.0
     min_new_zipf: float = 1.5
+    # Typing slips per replaced word a spelling fix may undo (Damerau-Levenshtein).
+    max_spelling_edits: int = 2
     # Letters of a case ending MT may leave on a name ("Podolski" for Podolsk).
     max_ending: int = 3
     # Nats by which the model must prefer a candidate (Candidate.score) for it to be considered.
@@ -226,7 +233,13 @@ def guard(
     # A name a detector flagged as misspelt may change (that is the fix); all else must survive.
     exempt = {
         t.text for t in src_toks if any(_touches(_at(cand.sentence, t), s) for s in name_spans)
-    } | {t.text for c in changes if any(_touches(c.edit, s) for s in name_spans) for t in c.new}
+    } | {
+        t.text
+        for c in changes
+        if any(_touches(c.edit, s) for s in name_spans)
+        for t in c.new
+        if _respells_a_name(c, t)
+    }
     src_names, tgt_names = _names(src_toks) - exempt, _names(tgt_toks) - exempt
     if why := _name_change(src_names - tgt_names, tgt_names - src_names, policy):
         return why
@@ -240,6 +253,8 @@ def guard(
     src_words = {t.text.lower() for t in src_toks if t.is_word}
     inserted = 0
     for c in changes:
+        if why := _unrepeated_deletion(c, src_toks):
+            return why
         in_flag = policy.trust_flags and any(_touches(c.edit, s) for s in flagged)
         for t in c.old:
             if t.is_word and not in_flag and not _is_rare(t.text, policy.max_zipf):
@@ -250,6 +265,28 @@ def guard(
     if inserted > policy.max_insert:
         return "inserts too much"
     return None
+
+
+def _respells_a_name(c: Change, new: Token) -> bool:
+    """Whether ``new`` in change ``c`` respells a name of the source, or only capitalises one
+    of its words: a flagged lower-case word is a misspelling, not a name to be invented."""
+    old = [t.text for t in c.old if t.is_word]
+    return any(w[:1].isupper() for w in old) or new.text.lower() in {w.lower() for w in old}
+
+
+def _unrepeated_deletion(c: Change, src_toks: Sequence[Token]) -> str | None:
+    """Why deleting ``c.old`` loses content: only a copy of the words right before or after it
+    (MT stutter) may go."""
+    deleted = [t.text.lower() for t in c.old if t.is_word]
+    if not deleted or any(t.is_word for t in c.new):
+        return None
+    words = [t for t in src_toks if t.is_word]
+    at = words.index(next(t for t in c.old if t.is_word))
+    text = [t.text.lower() for t in words]
+    n = len(deleted)
+    if text[max(0, at - n) : at] == deleted or text[at + n : at + 2 * n] == deleted:
+        return None
+    return f"deletes {' '.join(deleted)!r}, which repeats nothing next to it"
 
 
 def _unlike_a_spelling_fix(c: Change, src_words: set[str], policy: Policy) -> str | None:
@@ -263,8 +300,12 @@ def _unlike_a_spelling_fix(c: Change, src_words: set[str], policy: Policy) -> st
     new_words = [t.text for t in c.new if t.is_word]
     if not old or not new_words:
         return None
-    if ratio(old.lower(), " ".join(new_words).lower()) < policy.min_similarity:
+    new = " ".join(new_words)
+    if ratio(old.lower(), new.lower()) < policy.min_similarity:
         return f"replaces {old!r} with a different word"
+    slips = DamerauLevenshtein.distance(old.lower(), new.lower())
+    if slips > policy.max_spelling_edits * len(old.split()):
+        return f"replaces {old!r} with {new!r}: {slips} edits are more than a misspelling"
     if old[:1].isupper() and len(new_words) == 1 and _respelt(old, new_words[0], policy):
         return None  # a name's respelling, judged by the name rule
     for word in new_words:

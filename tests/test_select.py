@@ -181,3 +181,50 @@ def test_a_case_ending_left_on_a_name_may_go() -> None:
     # Only an ending: a letter dropped inside a name is a different name.
     doc = document_of("He worked on Torez for years.")
     assert guard(doc, _cand(doc, 0, "He worked on Torz for years."), []) is not None
+
+
+@pytest.mark.parametrize(
+    ("source", "rewrite", "safe"),
+    [
+        # MT stutter: a copy of the words beside it may go.
+        ("It takes two hours of hours of work.", "It takes two hours of work.", True),
+        ("The district district board met.", "The district board met.", True),
+        # A word the model cannot read is still the source's word.
+        ("They met in Sudan, hitana and Kenya.", "They met in Sudan and Kenya.", False),
+        (
+            "They met the democratic hatmar government.",
+            "They met the democratic government.",
+            False,
+        ),
+    ],
+)
+def test_the_model_may_delete_only_a_repeat(source: str, rewrite: str, safe: bool) -> None:
+    doc = document_of(source)
+    # A flag over the sentence licenses changing its common words: only the deletion rule bites.
+    flag = Flag(doc.sentences[0], "languagetool", "PHRASE_REPETITION", "MISC", "repeated")
+    assert (guard(doc, _cand(doc, 0, rewrite), [flag]) is None) is safe
+
+
+def test_a_flagged_lower_case_word_is_capitalised_not_made_into_a_new_name() -> None:
+    doc = document_of("Meanwhile lai ji and jumla opposed it.")
+    flags = [
+        Flag(
+            Span(doc.text.index(w), doc.text.index(w) + len(w)),
+            "languagetool",
+            "SPELL",
+            "TYPOS",
+            "",
+        )
+        for w in ("lai", "ji", "jumla")
+    ]
+    assert guard(doc, _cand(doc, 0, "Meanwhile lai ji and Jumla opposed it."), flags) is None
+    assert guard(doc, _cand(doc, 0, "Meanwhile Li Jian and jumla opposed it."), flags) is not None
+
+
+def test_a_spelling_fix_undoes_at_most_two_slips_a_word() -> None:
+    doc = document_of("Iscariot is a secary.")
+    assert guard(doc, _cand(doc, 0, "Iscariot is a secretary."), []) is not None
+    assert (
+        guard(doc, _cand(doc, 0, "Iscariot is a secretary."), [], Policy(max_spelling_edits=3))
+        is None
+    )
