@@ -43,7 +43,8 @@ def _training(meta: dict[str, Any], log: list[dict[str, Any]]) -> list[str]:
         f"out), {meta['tokens']:,} tokens.",
         f"- Wall time: {meta['wall_time_s'] / 60:.1f} min on {meta['hardware']}, "
         f"{meta['threads']} threads, torch {meta['torch']}: {meta['tokens_per_s']} tokens/s "
-        "(the machine was shared with other jobs, so this is a lower bound).",
+        "over all runs (training resumes from checkpoints; the machine was shared with other "
+        f"jobs for part of the time, so this is a lower bound; per-window speed in `{LOG_FILE}`).",
         f"- Loss (mean over a logging window): {first.get('loss')} at step {first.get('step')}, "
         f"{last.get('loss')} at step {last.get('step')}; every window in `{LOG_FILE}`.",
         "- Command: `mtfix train --config models/<name>/train.toml` (resumable; checkpoints in "
@@ -164,8 +165,10 @@ def render(model_dir: Path) -> str:
         "the detectors' plausible spelling suggestions. It only proposes: `mtfix/select.py` "
         "keeps a rewrite only when the model prefers it to a copy by at least "
         f"{DEFAULT_POLICY.min_evidence} nat and it passes the guard (numbers, dates, quotations "
-        "and names kept, names only respelt; only rare or non-words changed, into a similar known "
-        "word; no inserted words). `mtfix clean` loads it by default (`--no-model`: rules only); "
+        "and names kept, names only respelt, none invented; only rare or non-words changed, into "
+        f"a similar known word at most {DEFAULT_POLICY.max_spelling_edits} slips away; only "
+        "repeated words deleted; no inserted words). `mtfix clean` loads it by default "
+        "(`--no-model`: rules only); "
         "at load it is merged into its base and cached, so peft is needed only once.",
         "",
         *_training(meta, log),
