@@ -166,10 +166,8 @@ def doubled_phrases(ctx: Context) -> Iterator[Flag]:
             # prepositional phrase ("In Brussels, in Brussels") or a third copy is MT stutter.
             phrase = lowered[i : i + n]
             gap = text[first.end : second.start].strip()
-            conjoined = len([w for w in phrase if w not in DETERMINERS]) == 1 and gap in (
-                "and",
-                "or",
-            )
+            content_words = [w for w in phrase if w not in DETERMINERS]
+            conjoined = gap in ("and", "or") and len(content_words) == 1
             emphatic = (
                 gap == ","
                 and _opens_sentence(text, sentence, first)
@@ -199,7 +197,8 @@ def doubled_phrases(ctx: Context) -> Iterator[Flag]:
 
 
 def _opens_sentence(text: str, sentence: Span, span: Span) -> bool:
-    """Only quotation marks, dashes or bullets stand between the sentence start and ``span``."""
+    """Only punctuation (quotation marks, dashes, bullets) stands between the sentence start
+    and ``span``."""
     return not any(ch.isalnum() for ch in text[sentence.start : span.start])
 
 
