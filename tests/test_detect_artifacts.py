@@ -59,6 +59,8 @@ def test_doubled_phrase_is_collapsed_but_distinct_phrases_are_not() -> None:
     for fine in (
         "They develop hypersonic and supersonic weapons.",
         "More and more people came again and again.",
+        "What is done is done.",
+        "He who is not good is not good for himself.",
     ):
         assert not [r for r, _ in rules(fine) if r == "DOUBLED_PHRASE"]
 

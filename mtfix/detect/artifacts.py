@@ -55,6 +55,9 @@ DANGLING_ENDINGS = frozenset("of the a an for with and or by from that".split())
 PHRASE_BOUNDARY_WORDS = frozenset(
     "of in on at for to with from by through into and or but as that which who than".split()
 )
+# Words that open a clause which is itself a subject: "What is done is done", "He who is not good
+# is not good for himself" repeat the verb phrase on purpose (the clause's, then the sentence's).
+SUBJECT_CLAUSE_WORDS = frozenset("who what whoever whatever which whichever".split())
 CLAUSE_OPENERS = frozenset(
     "Will Would Can Could Is Are Was Were Does Do Did Should What How Why When Where".split()
 )
@@ -158,6 +161,13 @@ def doubled_phrases(ctx: Context) -> Iterator[Flag]:
                 i += 1
                 continue
             first, second, n, phrase_end = found
+            if (
+                i > 0
+                and lowered[i - 1] in SUBJECT_CLAUSE_WORDS
+                and not text[first.end : second.start].strip()
+            ):
+                i += 2 * n
+                continue
             # One word twice around "and"/"or" ("read and read", "a harrow and a harrow") is
             # where MT collapsed two different source words into one: deleting a copy loses the
             # second meaning (post-editors on MLQE-PE ru-en restored it), so a human chooses.
