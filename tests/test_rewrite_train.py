@@ -8,7 +8,7 @@ import pytest
 
 from mtfix.rewrite import synth
 from mtfix.rewrite.backbone import cache_root
-from mtfix.rewrite.data import DataConfig, DataError, build_pairs, counts
+from mtfix.rewrite.data import DataConfig, DataError, build_pairs, counts, held_out
 from mtfix.rewrite.diff import word_changes
 from mtfix.rewrite.model import ModelRewriter, merged_checkpoint
 from mtfix.rewrite.train import ConfigError, load_config, train
@@ -75,6 +75,19 @@ def test_training_data_mixes_sources_and_never_reads_eval() -> None:
     assert not eval_inputs & {p.source for p in pairs}
     with pytest.raises(DataError, match="eval data"):
         build_pairs(DataConfig(corpora=ROOT / "eval" / "suites"))
+
+
+def test_held_out_lines_were_never_training_inputs_or_targets() -> None:
+    config = DataConfig(mlqe_per_pair=50, synthetic=200, handwritten_repeat=1)
+    seen = {text for p in build_pairs(config) for text in (p.source, p.target)}
+    mt, pe = held_out(config, "ru-en")
+    assert len(mt) == len(pe) > 6000
+    assert not seen & (set(mt) | set(pe))
+    # Every other line took part in training, as an input or as a target.
+    pair = ROOT / "corpora" / "mlqe-pe" / "ru-en"
+    sides = [(pair / f"train.{side}").read_text().splitlines() for side in ("mt", "pe")]
+    used = sum(m.strip() in seen or p.strip() in seen for m, p in zip(*sides, strict=True))
+    assert used > 0 and len(mt) + used == len(sides[0])
 
 
 @pytest.mark.parametrize("name", sorted(synth.INJECTORS))

@@ -105,11 +105,19 @@ def _dev(dev: dict[str, Any] | None) -> list[str]:
         for name, r in dev["suites"].items()
     )
     scope = dev.get("rewrite", "flagged")
+    heldout = dev.get("heldout", False)
+    lines_are = (
+        "MLQE-PE train lines the model never saw, as input or target; selector thresholds are "
+        "checked here so that dev stays unseen"
+        if heldout
+        else "dev lines, the ones `mtfix eval suite NAME --sample N` scores"
+    )
     return [
-        f"### What the model does (seeded samples, model reading {scope} sentences)",
+        f"### What the model does ({'held-out train' if heldout else 'dev'} samples, model "
+        f"reading {scope} sentences)",
         "",
         f"`python -m mtfix.rewrite.devcheck {dev['model']} --sample {dev['sample']} --rewrite "
-        f"{scope}` (the lines `mtfix eval suite NAME --sample N` scores): how many sentences "
+        f"{scope}{' --heldout' if heldout else ''}` ({lines_are}): how many sentences "
         "the model read, how many rewrites or judged suggestions it proposed and how many edits "
         "the selector kept. TER is corpus level; Δ against the raw MT.",
         "",
@@ -175,6 +183,7 @@ def render(model_dir: Path) -> str:
         *_suites(_json(EVAL / "baseline.json")),
         *_dev(_json(BENCH / "rewriter-dev.json")),
         *_dev(_json(BENCH / "rewriter-dev-all.json")),
+        *_dev(_json(BENCH / "rewriter-heldout.json")),
         f"Selector policy: `{asdict(DEFAULT_POLICY)}` (`mtfix/select.py`).",
         "",
         *_bench(_json(BENCH / "model.json")),

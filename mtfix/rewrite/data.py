@@ -138,3 +138,20 @@ def build_pairs(cfg: DataConfig) -> list[Pair]:
 
 def counts(pairs: list[Pair]) -> dict[str, int]:
     return dict(sorted(Counter(p.origin for p in pairs).items()))
+
+
+def held_out(cfg: DataConfig, pair: str) -> tuple[list[str], list[str]]:
+    """The MLQE-PE train lines of ``pair`` (MT, post-edit) that a model trained on ``cfg`` never
+    saw, neither as an input nor as a target (synthetic pairs use post-edits as targets).
+
+    Thresholds tuned on these lines leave the dev sets an unbiased measure.
+    """
+    seen = {text for p in build_pairs(cfg) for text in (p.source, p.target)}
+    mt_path = cfg.corpora / "mlqe-pe" / pair / "train.mt"
+    mt, pe = _lines(mt_path), _lines(mt_path.with_suffix(".pe"))
+    kept = [
+        (m.strip(), p.strip())
+        for m, p in zip(mt, pe, strict=True)
+        if m.strip() and p.strip() and m.strip() not in seen and p.strip() not in seen
+    ]
+    return [m for m, _ in kept], [p for _, p in kept]
