@@ -48,6 +48,18 @@ def test_seq2seq_backend_generates_and_skips_sentences_over_the_window(
     assert all(isinstance(text, str) and "\n" not in text for text in out[:3])
 
 
+@pytest.mark.parametrize("backend", [tiny_t5, tiny_causal])
+def test_beam_search_gives_each_sentence_its_best_rewrites(
+    tiny_dir: Path, backend: Callable[[Path], Path]
+) -> None:
+    rewriter = ModelRewriter(str(backend(tiny_dir)), batch_size=2, beams=3)
+    sentences = ["The mayor met the delegation.", "It rained.", "The talks ended on Tuesday."]
+    options = rewriter.rewrites(sentences)
+    assert [len(o) for o in options] == [3, 3, 3]
+    # Beam search's first hypothesis is the best one, which is what rewrite() returns.
+    assert rewriter.rewrite(sentences) == [o[0] for o in options]
+
+
 def test_causal_backend_proposes_word_edits_in_document_offsets(tiny_dir: Path) -> None:
     rewriter = ModelRewriter(str(tiny_causal(tiny_dir)))
     assert not rewriter.loaded.seq2seq

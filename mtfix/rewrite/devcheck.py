@@ -7,6 +7,10 @@ selector's choice among rules candidates only, and its choice among rules and mo
 The sample is the eval harness's (``mtfix eval suite NAME --sample N`` scores the same lines).
 Candidates are cached under ``$MTFIX_CACHE/devcheck/`` so a selector policy can be re-scored
 without generating again; results go to ``eval/bench/rewriter-dev.json``.
+
+``--heldout`` scores MLQE-PE *train* lines the model never saw instead (suites
+``heldout-<pair>``, see :func:`mtfix.rewrite.data.held_out`): the set to tune selector
+thresholds on, so that the dev figures stay an unbiased measure.
 """
 
 from __future__ import annotations
@@ -15,22 +19,26 @@ import argparse
 import hashlib
 import json
 import time
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import asdict
+from itertools import accumulate, groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mtfix.core import Edit, Flag, Span, apply_edits
+from mtfix.core import Edit, Flag, Span, apply_edits, apply_within
 from mtfix.rewrite import Candidate
 from mtfix.rewrite.backbone import cache_root
 from mtfix.rewrite.model import DEFAULT_MODEL, ModelRewriter, resolve
 from mtfix.select import DEFAULT_POLICY, Policy, select_edits
 
 if TYPE_CHECKING:
+    from mtfix.evaluate.suites import Corpus
     from mtfix.pipeline import RewriteScope
 
 SUITES = ("mlqe-ro-en", "mlqe-ru-en", "mlqe-et-en", "mlqe-ne-en", "mlqe-si-en", "seed")
-OUT = Path(__file__).resolve().parents[2] / "eval" / "bench" / "rewriter-dev.json"
+HELD_OUT_PREFIX = "heldout-"
+BENCH = Path(__file__).resolve().parents[2] / "eval" / "bench"
 
 
 def _cand_json(c: Candidate) -> dict[str, Any]:
@@ -75,18 +83,32 @@ def _code_key() -> str:
     return digest.hexdigest()[:12]
 
 
+def _corpus(suite: str, model: str) -> Corpus:
+    """A dev suite from ``eval/suites.toml``, or ``heldout-<pair>``: the MLQE-PE train lines that
+    ``model``'s own training config left unseen."""
+    from mtfix.evaluate.suites import Corpus, load_suites
+    from mtfix.rewrite.data import held_out
+    from mtfix.rewrite.train import load_config
+
+    if not suite.startswith(HELD_OUT_PREFIX):
+        return load_suites().get(suite).load()
+    config = load_config(resolve(model) / "train.toml")
+    mt, pe = held_out(config.data, suite.removeprefix(HELD_OUT_PREFIX))
+    return Corpus(suite, tuple(mt), (tuple(pe),))
+
+
 def collect(
-    suite: str, sample: int, model: str, rewrite: RewriteScope = "flagged"
+    suite: str, sample: int, model: str, rewrite: RewriteScope = "flagged", beams: int = 1
 ) -> dict[str, Any]:
-    """Flags and candidates for one suite's sample (cached per suite, sample, model and code)."""
-    from mtfix.evaluate.suites import load_suites
+    """Flags and candidates for one suite's sample (cached per suite, sample, model, beams and
+    code)."""
     from mtfix.pipeline import Pipeline, PipelineOptions
 
-    key = f"{suite}-{sample}-{rewrite}-{_weights_key(model)}-{_code_key()}"
+    key = f"{suite}-{sample}-{rewrite}-b{beams}-{_weights_key(model)}-{_code_key()}"
     cache = cache_root() / "devcheck" / f"{key}.json"
     if cache.exists():
         return dict(json.loads(cache.read_text()))
-    corpus = load_suites().get(suite).load()
+    corpus = _corpus(suite, model)
     if sample < len(corpus.source):
         corpus = corpus.sample(sample)
     text = "\n".join(corpus.source)
@@ -95,7 +117,7 @@ def collect(
     targets = pipeline.targets(checked.document, checked.flags)
     rules = pipeline.rewriters[0].propose(checked.document, targets)
     start = time.perf_counter()
-    proposed = ModelRewriter(model).propose(checked.document, targets)
+    proposed = ModelRewriter(model, beams=beams).propose(checked.document, targets)
     data = {
         "suite": suite,
         "sample": sample,
@@ -133,6 +155,8 @@ def score(data: dict[str, Any], policy: Policy = DEFAULT_POLICY) -> dict[str, An
     raw = ter(data["source"])
     rules_ter = ter(apply_edits(text, rules_edits).split("\n"))
     full_ter = ter(apply_edits(text, full_edits).split("\n"))
+    oracle_edits = _oracle(data["source"], refs, rules_edits, model)
+    oracle_ter = ter(apply_edits(text, oracle_edits).split("\n"))
     return {
         "lines": len(data["source"]),
         "sentences_sent_to_model": data["targets"],
@@ -144,8 +168,47 @@ def score(data: dict[str, Any], policy: Policy = DEFAULT_POLICY) -> dict[str, An
         "ter_full": full_ter,
         "delta_rules": round(rules_ter - raw, 2),
         "delta_full": round(full_ter - raw, 2),
+        "delta_oracle": round(oracle_ter - raw, 2),
         "model_seconds": data["model_seconds"],
     }
+
+
+def _oracle(
+    source: Sequence[str],
+    refs: Sequence[Sequence[str]],
+    rules_edits: Sequence[Edit],
+    model: Sequence[Candidate],
+) -> list[Edit]:
+    """Per sentence, the rules system's edits or the model candidate that lowers its line's TER
+    most: what a selector that could read the post-edits would keep, so the ceiling of any real
+    selector over these candidates."""
+    from sacrebleu.metrics import TER
+
+    text = "\n".join(source)
+    starts = [0, *accumulate(len(line) + 1 for line in source)]
+    chosen = list(rules_edits)
+
+    def sentence_of(c: Candidate) -> tuple[int, int]:
+        return c.sentence.start, c.sentence.end
+
+    for (start, end), group in groupby(sorted(model, key=sentence_of), key=sentence_of):
+        sentence = Span(start, end)
+        n = bisect_right(starts, start) - 1
+        line = Span(starts[n], starts[n] + len(source[n]))
+        others = [e for e in chosen if not sentence.contains(e.span)]
+        in_line = [e for e in others if line.contains(e.span)]
+        options = [
+            [e for e in chosen if sentence.contains(e.span)],
+            *(list(c.edits) for c in group),
+        ]
+
+        refs_n = [r[n] for r in refs]
+        ters = [
+            TER().sentence_score(apply_within(text, line, in_line + edits), refs_n).score
+            for edits in options
+        ]
+        chosen = others + options[ters.index(min(ters))]
+    return chosen
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -154,17 +217,34 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sample", type=int, default=300)
     parser.add_argument("--suites", nargs="*", default=list(SUITES))
     parser.add_argument("--rewrite", choices=["flagged", "all"], default="flagged")
+    parser.add_argument(
+        "--beams", type=int, default=1, help="the model proposes this many rewrites a sentence"
+    )
+    parser.add_argument(
+        "--heldout",
+        action="store_true",
+        help="score the MLQE-PE train lines the model never saw, one suite per trained pair",
+    )
     args = parser.parse_args(argv)
+    if args.heldout:
+        from mtfix.rewrite.train import load_config
+
+        pairs = load_config(resolve(args.model) / "train.toml").data.mlqe_pairs
+        args.suites = [f"{HELD_OUT_PREFIX}{pair}" for pair in pairs]
     results = {}
     for suite in args.suites:
-        results[suite] = score(collect(suite, args.sample, args.model, args.rewrite))
+        results[suite] = score(collect(suite, args.sample, args.model, args.rewrite, args.beams))
         print(suite, json.dumps(results[suite]), flush=True)
-    out = OUT if args.rewrite == "flagged" else OUT.with_name(f"rewriter-dev-{args.rewrite}.json")
+    stem = "rewriter-heldout" if args.heldout else "rewriter-dev"
+    stem += f"-beams{args.beams}" if args.beams > 1 else ""
+    out = BENCH / (f"{stem}.json" if args.rewrite == "flagged" else f"{stem}-{args.rewrite}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "model": args.model,
         "sample": args.sample,
         "rewrite": args.rewrite,
+        "heldout": args.heldout,
+        "beams": args.beams,
         "policy": asdict(DEFAULT_POLICY),
         "metric": "sacrebleu TER, corpus level",
         "suites": results,

@@ -10,11 +10,12 @@ lazily, once per process, on the first :meth:`~ModelRewriter.propose`:
   classes. An optional ``mtfix-model.json`` there can set ``"prompt"`` (``{source}`` is the
   sentence); the default is the sentence itself for seq2seq and ``Fix: …\\nFixed:`` for causal.
 
-Generation is batched greedy decoding with the KV cache. A sentence whose prompt exceeds the
-model window is skipped with a logged note, never truncated. Each rewrite becomes a
-:class:`~mtfix.rewrite.Candidate` of word-level edits in original-text offsets (a sentence the
-model left as it was gets a candidate with no edits: its vote to keep it); ``Candidate.score`` is
-the model's preference for its rewrite over copying the source (:meth:`ModelRewriter.preference`).
+Generation is batched greedy decoding with the KV cache (``beams=K``: beam search, the K best
+rewrites of each sentence). A sentence whose prompt exceeds the model window is skipped with a
+logged note, never truncated. Each rewrite that changes the sentence becomes a
+:class:`~mtfix.rewrite.Candidate` of word-level edits in original-text offsets;
+``Candidate.score`` is the model's preference for its rewrite over copying the source
+(:meth:`ModelRewriter.preference`).
 
 An adapter is merged into its base once and cached (:func:`merged_checkpoint`), so a load is one
 safetensors read and peft is imported only to build that cache.
@@ -239,9 +240,10 @@ class ModelRewriter:
 
     name = ORIGIN
 
-    def __init__(self, model: str | None = None, *, batch_size: int = 8) -> None:
+    def __init__(self, model: str | None = None, *, batch_size: int = 8, beams: int = 1) -> None:
         self.spec = model
         self.batch_size = batch_size
+        self.beams = beams
         # Tokens generated so far (up to each row's end of sequence): throughput for the bench.
         self.generated_tokens = 0
 
@@ -256,11 +258,12 @@ class ModelRewriter:
         if not targets:
             return []
         sentences = [span for span, _ in targets]
-        rewrites = self.rewrite([s.of(doc.text) for s in sentences])
+        rewrites = self.rewrites([s.of(doc.text) for s in sentences])
         pending = [
             (span, edits)
-            for span, rewrite in zip(sentences, rewrites, strict=True)
-            if rewrite is not None and (edits := _edits(doc, span, rewrite))
+            for span, options in zip(sentences, rewrites, strict=True)
+            for rewrite in dict.fromkeys(options)
+            if (edits := _edits(doc, span, rewrite))
         ]
         scores = self.preference([_versions(doc, span, e) for span, e in pending])
         judged = [
@@ -278,13 +281,18 @@ class ModelRewriter:
         ]
 
     def rewrite(self, sentences: Sequence[str]) -> list[str | None]:
-        """One rewrite per sentence; None where the sentence does not fit the model window."""
+        """The best rewrite of each sentence; None where the sentence does not fit the window."""
+        return [options[0] if options else None for options in self.rewrites(sentences)]
+
+    def rewrites(self, sentences: Sequence[str]) -> list[list[str]]:
+        """The ``beams`` best rewrites of each sentence, best first; none where the sentence does
+        not fit the model window."""
         import torch
 
         m = self.loaded
         prompts = [m.prompt.format(source=s) for s in sentences]
         encoded = [self._encode_prompt(m, p) for p in prompts]
-        out: list[str | None] = [None] * len(sentences)
+        out: list[list[str]] = [[] for _ in sentences]
         todo = []
         for i, ids in enumerate(encoded):
             if len(ids) > m.window:
@@ -304,8 +312,8 @@ class ModelRewriter:
             for start in range(0, len(todo), self.batch_size):
                 chunk = todo[start : start + self.batch_size]
                 texts = self._generate(m, [encoded[i] for i in chunk])
-                for i, text in zip(chunk, texts, strict=True):
-                    out[i] = text
+                for n, i in enumerate(chunk):
+                    out[i] = texts[n * self.beams : (n + 1) * self.beams]
         return out
 
     @staticmethod
@@ -316,6 +324,7 @@ class ModelRewriter:
         return list(m.tokenizer(prompt).input_ids)
 
     def _generate(self, m: LoadedModel, batch: list[list[int]]) -> list[str]:
+        """The decoded rewrites, ``beams`` consecutive ones per row of ``batch``."""
         import torch
 
         longest = max(len(ids) for ids in batch)
@@ -336,7 +345,8 @@ class ModelRewriter:
             attention_mask=mask,
             max_new_tokens=budget,
             do_sample=False,
-            num_beams=1,
+            num_beams=self.beams,
+            num_return_sequences=self.beams,
             use_cache=True,
             eos_token_id=eos,
             pad_token_id=pad,
