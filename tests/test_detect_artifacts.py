@@ -122,6 +122,7 @@ def test_name_variants_need_a_frequent_form() -> None:
 
 DOUBLES = (
     "They should be cut or cut, officials said. Prices rose, rose, and fell. "
+    "Are they terms, terms or things? Costs climbed, climbed. "
     "No bread without a harrow and a harrow. "
     "\"We don't cook, we don't cook,\" she said. Talk about fake news, fake news and more. "
     "In Geneva, in Geneva, the talks began. Loud drums, loud drums, loud drums."
@@ -131,10 +132,13 @@ DOUBLES = (
 @pytest.mark.parametrize(
     ("double", "auto_fixed"),
     [
-        # One word (with its article) twice around and/or: MT collapsed two source words.
+        # One word (with its article) twice around and/or, or as two items of a list: MT
+        # collapsed two source words.
         ("cut or cut", False),
         ("a harrow and a harrow", False),
-        ("rose, rose", True),
+        ("terms, terms", False),
+        ("rose, rose", False),
+        ("climbed, climbed", True),
         # A comma double opening a sentence is a vocative or emphasis...
         ("We don't cook, we don't cook", False),
         ("fake news, fake news", True),

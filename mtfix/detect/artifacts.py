@@ -168,16 +168,19 @@ def doubled_phrases(ctx: Context) -> Iterator[Flag]:
             ):
                 i += 2 * n
                 continue
-            # One word twice around "and"/"or" ("read and read", "a harrow and a harrow") is
-            # where MT collapsed two different source words into one: deleting a copy loses the
-            # second meaning (post-editors on MLQE-PE ru-en restored it), so a human chooses.
+            # One word twice around "and"/"or" ("read and read", "a harrow and a harrow") or as
+            # two items of a list ("terms, terms or things") is where MT collapsed two different
+            # source words into one: deleting a copy loses the second meaning (post-editors on
+            # MLQE-PE ru-en and et-en restored it), so a human chooses.
             # So does a comma double opening a sentence: a vocative or an exclamation
             # ("Shark, Shark, ...", "We don't cook, we don't cook") repeats on purpose; a
             # prepositional phrase ("In Brussels, in Brussels") or a third copy is MT stutter.
             phrase = lowered[i : i + n]
             gap = text[first.end : second.start].strip()
             content_words = [w for w in phrase if w not in DETERMINERS]
-            conjoined = gap in ("and", "or") and len(content_words) == 1
+            after = lowered[i + 2 * n] if i + 2 * n < len(lowered) else ""
+            listed = gap in ("and", "or") or (gap == "," and after in ("and", "or"))
+            conjoined = listed and len(content_words) == 1
             emphatic = (
                 gap == ","
                 and _opens_sentence(text, sentence, first)
