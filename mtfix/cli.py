@@ -89,6 +89,13 @@ rewrite_options = [
         default="flagged",
         help="Send only flagged sentences (default) or all to the model.",
     ),
+    click.option(
+        "--beams",
+        type=click.IntRange(1, 8),
+        default=1,
+        show_default=True,
+        help="Rewrites the model proposes per sentence (beam search): more finds more, slower.",
+    ),
 ]
 
 
@@ -107,7 +114,12 @@ def with_rewrite_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def clean_options(
-    detectors: str | None, lines: bool, no_model: bool, model: str | None, rewrite: str
+    detectors: str | None,
+    lines: bool,
+    no_model: bool,
+    model: str | None,
+    rewrite: str,
+    beams: int,
 ) -> PipelineOptions:
     """The PipelineOptions that `clean` and `batch` build from their shared options."""
     return PipelineOptions(
@@ -115,6 +127,7 @@ def clean_options(
         lines=lines,
         model=None if no_model else model,
         rewrite="all" if rewrite == "all" else "flagged",
+        beams=beams,
     )
 
 
@@ -168,10 +181,11 @@ def clean(
     no_model: bool,
     model: str | None,
     rewrite: str,
+    beams: int,
 ) -> None:
     """Repair FILE and print (or write) the cleaned text, a diff, or JSON."""
     text = read_text(file)
-    options = clean_options(detectors, lines, no_model, model, rewrite)
+    options = clean_options(detectors, lines, no_model, model, rewrite, beams)
     result: CleanResult = Pipeline(options).clean(text)
     if fmt == "json":
         rendered = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"

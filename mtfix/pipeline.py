@@ -31,6 +31,9 @@ class PipelineOptions:
     # The model rewriter's checkpoint: a directory under models/, a path, or None for rules only.
     model: str | None = DEFAULT_MODEL
     rewrite: RewriteScope = "flagged"
+    # Rewrites the model proposes per sentence (beam search); more gives the selector more
+    # safe spelling fixes to find, at about a third of the speed for 4.
+    beams: int = 1
 
     def rewriters(self) -> tuple[str, ...]:
         return ("rules", "model") if self.model else ("rules",)
@@ -43,6 +46,7 @@ class PipelineOptions:
             "lt": LANGUAGETOOL_VERSION if "languagetool" in self.detectors else "none",
             "model": self.model or "none",
             "rewrite": self.rewrite,
+            "beams": str(self.beams),
             "lines": "yes" if self.lines else "no",
         }
         return "|".join(f"{k}:{v}" for k, v in parts.items())
@@ -79,7 +83,9 @@ def load_rewriter(name: str, options: PipelineOptions) -> Rewriter:
     if name not in factories:
         raise KeyError(f"unknown rewriter {name!r}; available: {', '.join(sorted(factories))}")
     factory = factories[name].load()
-    rewriter: Rewriter = factory(options.model) if name == "model" else factory()
+    rewriter: Rewriter = (
+        factory(options.model, beams=options.beams) if name == "model" else factory()
+    )
     return rewriter
 
 
@@ -148,10 +154,12 @@ def clean(
     lines: bool = False,
     model: str | None = DEFAULT_MODEL,
     rewrite: RewriteScope = "flagged",
+    beams: int = 1,
 ) -> CleanResult:
     """Detect problems in ``text`` and apply the fixes the selector accepts; ``model=None`` for
     rules only."""
-    return pipeline(_options(detectors, lines, model=model, rewrite=rewrite)).clean(text)
+    options = _options(detectors, lines, model=model, rewrite=rewrite, beams=beams)
+    return pipeline(options).clean(text)
 
 
 def _options(detectors: Sequence[str] | None, lines: bool, **rest: Any) -> PipelineOptions:

@@ -122,6 +122,11 @@ def test_unknown_detector_is_a_usage_error() -> None:
     assert proc.returncode == 2 and "unknown detector 'nonsense'" in proc.stderr
 
 
+def test_beam_count_outside_its_range_is_a_usage_error() -> None:
+    proc = run("clean", str(SEED), "--beams", "0")
+    assert proc.returncode == 2 and "--beams" in proc.stderr
+
+
 @pytest.mark.model
 def test_clean_uses_the_model_by_default_and_reports_its_edits() -> None:
     proc = run("clean", str(SEED), "--format", "json")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from mtfix.core import Flag, Span, apply_edits
+from mtfix.pipeline import Pipeline, PipelineOptions
 from mtfix.rewrite import Rewriter
 from mtfix.rewrite.model import ModelLoadError, ModelRewriter, load, resolve
 from tests.conftest import document_of
@@ -158,3 +159,12 @@ def test_plausible_detector_suggestions_are_put_to_the_model(tiny_dir: Path) -> 
     assert cand.origin == "model" and cand.edits[0].replacement == "monopolists"
     fixed = doc.text.replace("monopolyists", "monopolists")
     assert cand.score == pytest.approx(rewriter.fluency_gain([(doc.text, fixed)])[0], abs=1e-4)
+
+
+def test_pipeline_hands_its_beam_count_to_the_model(tiny_dir: Path) -> None:
+    options = PipelineOptions(
+        detectors=("mt-artifacts",), model=str(tiny_causal(tiny_dir)), beams=3
+    )
+    model = Pipeline(options).rewriters[-1]
+    assert isinstance(model, ModelRewriter) and model.beams == 3
+    assert "beams:3" in options.signature()

@@ -68,6 +68,7 @@ def batch(
     no_model: bool,
     model: str | None,
     rewrite: str,
+    beams: int,
     jobs: int | None,
     engine: str,
     address: str | None,
@@ -81,7 +82,7 @@ def batch(
     """
     if address and engine != "ray":
         raise click.UsageError("--address needs --engine ray")
-    options = clean_options(detectors, lines, no_model, model, rewrite)
+    options = clean_options(detectors, lines, no_model, model, rewrite, beams)
     # Checked here, not in the workers, where every document would fail the same way.
     for name in options.detectors:
         if name not in detect.available():
