@@ -123,6 +123,7 @@ def test_name_variants_need_a_frequent_form() -> None:
 DOUBLES = (
     "They should be cut or cut, officials said. Prices rose, rose, and fell. "
     "Are they terms, terms or things? Costs climbed, climbed. "
+    "It was fair, fair, fair and open. Talks stalled, stalled and stalled. "
     "No bread without a harrow and a harrow. "
     "\"We don't cook, we don't cook,\" she said. Talk about fake news, fake news and more. "
     "In Geneva, in Geneva, the talks began. Loud drums, loud drums, loud drums."
@@ -139,6 +140,9 @@ DOUBLES = (
         ("terms, terms", False),
         ("rose, rose", False),
         ("climbed, climbed", True),
+        # ... unless it is said a third time: MT stutter.
+        ("fair, fair", True),
+        ("stalled, stalled", True),
         # A comma double opening a sentence is a vocative or emphasis...
         ("We don't cook, we don't cook", False),
         ("fake news, fake news", True),

@@ -174,18 +174,25 @@ def doubled_phrases(ctx: Context) -> Iterator[Flag]:
             # MLQE-PE ru-en and et-en restored it), so a human chooses.
             # So does a comma double opening a sentence: a vocative or an exclamation
             # ("Shark, Shark, ...", "We don't cook, we don't cook") repeats on purpose; a
-            # prepositional phrase ("In Brussels, in Brussels") or a third copy is MT stutter.
+            # prepositional phrase ("In Brussels, in Brussels") is MT stutter.
             phrase = lowered[i : i + n]
             gap = text[first.end : second.start].strip()
             content_words = [w for w in phrase if w not in DETERMINERS]
-            after = lowered[i + 2 * n] if i + 2 * n < len(lowered) else ""
+            # The words after the second copy; "transparent, transparent, transparent and ...":
+            # said three times is MT stutter.
+            beyond = next(
+                (k for k, (_, w) in enumerate(words) if w.start >= second.end), len(words)
+            )
+            rest = lowered[beyond:]
+            after = rest[0] if rest else ""
+            tripled = phrase in (rest[:n], rest[1 : n + 1])
             listed = gap in ("and", "or") or (gap == "," and after in ("and", "or"))
-            conjoined = listed and len(content_words) == 1
+            conjoined = listed and len(content_words) == 1 and not tripled
             emphatic = (
                 gap == ","
                 and _opens_sentence(text, sentence, first)
                 and phrase[0] not in PREPOSITIONS
-                and lowered[i + 2 * n : i + 3 * n] != phrase
+                and not tripled
             )
             if phrase_end:
                 yield _flag(
