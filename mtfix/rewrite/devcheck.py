@@ -75,10 +75,17 @@ def _weights_key(model: str) -> str:
 
 def _code_key() -> str:
     """A digest of the code that makes flags and candidates: a changed detector must not reuse
-    old flags."""
+    old flags. This module's scoring and the model card are not part of it."""
     package = Path(__file__).resolve().parents[1]
+    reporting = {Path(__file__).resolve(), package / "rewrite" / "card.py"}
+    sources = [
+        *(package / "detect").glob("*.py"),
+        *(package / "rewrite").glob("*.py"),
+        package / "pipeline.py",
+        package / "segment.py",
+    ]
     digest = hashlib.sha256()
-    for path in sorted([*(package / "detect").glob("*.py"), *(package / "rewrite").glob("*.py")]):
+    for path in sorted(set(sources) - reporting):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
@@ -182,8 +189,6 @@ def _oracle(
     """Per sentence, the rules system's edits or the model candidate that lowers its line's TER
     most: what a selector that could read the post-edits would keep, so the ceiling of any real
     selector over these candidates."""
-    from sacrebleu.metrics import TER
-
     text = "\n".join(source)
     starts = [0, *accumulate(len(line) + 1 for line in source)]
     chosen = list(rules_edits)
@@ -195,20 +200,22 @@ def _oracle(
         sentence = Span(start, end)
         n = bisect_right(starts, start) - 1
         line = Span(starts[n], starts[n] + len(source[n]))
-        others = [e for e in chosen if not sentence.contains(e.span)]
+        # A rules edit reaching into the sentence (a paragraph-level fix) is the sentence's.
+        mine = [e for e in chosen if sentence.contains(e.span) or sentence.overlaps(e.span)]
+        others = [e for e in chosen if e not in mine]
         in_line = [e for e in others if line.contains(e.span)]
-        options = [
-            [e for e in chosen if sentence.contains(e.span)],
-            *(list(c.edits) for c in group),
-        ]
-
+        options = [mine, *(list(c.edits) for c in group)]
         refs_n = [r[n] for r in refs]
-        ters = [
-            TER().sentence_score(apply_within(text, line, in_line + edits), refs_n).score
-            for edits in options
-        ]
+        ters = [_line_ter(text, line, in_line + edits, refs_n) for edits in options]
         chosen = others + options[ters.index(min(ters))]
     return chosen
+
+
+def _line_ter(text: str, line: Span, edits: Sequence[Edit], refs: list[str]) -> float:
+    from sacrebleu.metrics import TER
+
+    within = [e for e in edits if line.contains(e.span)]
+    return float(TER().sentence_score(apply_within(text, line, within), refs).score)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
