@@ -95,17 +95,22 @@ def _suites(baseline: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def _signed(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.2f}"
+
+
 def _dev(dev: dict[str, Any] | None) -> list[str]:
     if dev is None:
         return []
     rows = "\n".join(
         f"| {name} | {r['lines']} | {r['ter_raw']:.2f} | {r['delta_rules']:+.2f} | "
-        f"{r['delta_full']:+.2f} | {r['sentences_sent_to_model']} | {r['model_candidates']} | "
-        f"{r['model_edits_accepted']} |"
+        f"{r['delta_full']:+.2f} | {_signed(r.get('delta_oracle'))} | "
+        f"{r['sentences_sent_to_model']} | {r['model_candidates']} | {r['model_edits_accepted']} |"
         for name, r in dev["suites"].items()
     )
     scope = dev.get("rewrite", "flagged")
     heldout = dev.get("heldout", False)
+    beams = f" --beams {dev['beams']}" if dev.get("beams", 1) > 1 else ""
     lines_are = (
         "MLQE-PE train lines the model never saw, as input or target; selector thresholds are "
         "checked here so that dev stays unseen"
@@ -114,16 +119,18 @@ def _dev(dev: dict[str, Any] | None) -> list[str]:
     )
     return [
         f"### What the model does ({'held-out train' if heldout else 'dev'} samples, model "
-        f"reading {scope} sentences)",
+        f"reading {scope} sentences{beams.replace(' --beams', ', beams')})",
         "",
         f"`python -m mtfix.rewrite.devcheck {dev['model']} --sample {dev['sample']} --rewrite "
-        f"{scope}{' --heldout' if heldout else ''}` ({lines_are}): how many sentences "
+        f"{scope}{beams}{' --heldout' if heldout else ''}` ({lines_are}): how many sentences "
         "the model read, how many rewrites or judged suggestions it proposed and how many edits "
-        "the selector kept. TER is corpus level; Δ against the raw MT.",
+        "the selector kept. TER is corpus level; Δ against the raw MT. *Δ oracle* keeps, per "
+        "sentence, whichever candidate the post-edit agrees with most: the ceiling of any "
+        "selector over these candidates.",
         "",
-        "| suite | lines | TER raw | Δ rules | Δ full | sent to model | model candidates | "
-        "model edits kept |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| suite | lines | TER raw | Δ rules | Δ full | Δ oracle | sent to model | "
+        "model candidates | model edits kept |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         rows,
         "",
     ]
@@ -184,6 +191,7 @@ def render(model_dir: Path) -> str:
         *_dev(_json(BENCH / "rewriter-dev.json")),
         *_dev(_json(BENCH / "rewriter-dev-all.json")),
         *_dev(_json(BENCH / "rewriter-heldout.json")),
+        *_dev(_json(BENCH / "rewriter-heldout-beams4-all.json")),
         f"Selector policy: `{asdict(DEFAULT_POLICY)}` (`mtfix/select.py`).",
         "",
         *_bench(_json(BENCH / "model.json")),
@@ -193,6 +201,10 @@ def render(model_dir: Path) -> str:
         "Japanese→English artifacts, so news-style ja→en errors beyond those are out of reach.",
         "- A 270M model rewrites fluently but not always faithfully: use it through the selector, "
         "never on its own.",
+        "- On fluent NMT whose post-edits fix meaning (MLQE-PE ru-en) it helps nowhere: the "
+        "rewrites a post-editor would take exist among its beam candidates (Δ oracle), but its "
+        "own preference does not rank them above worse ones, so none passes the selector (Δ full "
+        "0.00). A source-aware or larger model is what would move it.",
         "",
         "Regenerate this card: `python -m mtfix.rewrite.card models/<name>`.",
         "",
