@@ -160,12 +160,9 @@ def doubled_phrases(ctx: Context) -> Iterator[Flag]:
             if found is None:
                 i += 1
                 continue
-            first, second, n, phrase_end = found
-            if (
-                i > 0
-                and lowered[i - 1] in SUBJECT_CLAUSE_WORDS
-                and not text[first.end : second.start].strip()
-            ):
+            first, second, n, beyond, phrase_end = found
+            gap = text[first.end : second.start].strip()
+            if i > 0 and lowered[i - 1] in SUBJECT_CLAUSE_WORDS and not gap:
                 i += 2 * n
                 continue
             # One word twice around "and"/"or" ("read and read", "a harrow and a harrow") or as
@@ -176,13 +173,9 @@ def doubled_phrases(ctx: Context) -> Iterator[Flag]:
             # ("Shark, Shark, ...", "We don't cook, we don't cook") repeats on purpose; a
             # prepositional phrase ("In Brussels, in Brussels") is MT stutter.
             phrase = lowered[i : i + n]
-            gap = text[first.end : second.start].strip()
             content_words = [w for w in phrase if w not in DETERMINERS]
             # The words after the second copy; "transparent, transparent, transparent and ...":
             # said three times is MT stutter.
-            beyond = next(
-                (k for k, (_, w) in enumerate(words) if w.start >= second.end), len(words)
-            )
             rest = lowered[beyond:]
             after = rest[0] if rest else ""
             tripled = phrase in (rest[:n], rest[1 : n + 1])
@@ -224,9 +217,10 @@ def _opens_sentence(text: str, sentence: Span, span: Span) -> bool:
 
 def _doubled_at(
     text: str, words: list[tuple[str, Span]], lowered: list[str], i: int
-) -> tuple[Span, Span, int, bool] | None:
-    """The two copies of a doubled phrase starting at word ``i``, its length in words, and
-    whether the second copy ends where a phrase may end (only then is dropping it safe)."""
+) -> tuple[Span, Span, int, int, bool] | None:
+    """The two copies of a doubled phrase starting at word ``i``, its length in words, the index
+    of the first word after the second copy, and whether the second copy ends where a phrase may
+    end (only then is dropping it safe)."""
     for n in range(MAX_PHRASE_WORDS, 0, -1):
         a = lowered[i : i + n]
         if len(a) < n:
@@ -264,7 +258,7 @@ def _doubled_at(
             phrase_end = punctuated or follower in PHRASE_BOUNDARY_WORDS
             if not phrase_end and n < 2:
                 continue
-            return first, second, n, phrase_end
+            return first, second, n, j + n, phrase_end
     return None
 
 
