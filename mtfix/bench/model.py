@@ -55,11 +55,11 @@ def throughput(rewriter: ModelRewriter, sentences: list[str], batch: int) -> dic
 def _with_beams(
     rewriter: ModelRewriter, beams: int, sentences: list[str], batch: int
 ) -> dict[str, float]:
-    rewriter.beams = beams
+    greedy, rewriter.beams = rewriter.beams, beams
     try:
         return {"beams": beams, **throughput(rewriter, sentences, batch)}
     finally:
-        rewriter.beams = 1
+        rewriter.beams = greedy
 
 
 def main(model: str = DEFAULT_MODEL) -> None:

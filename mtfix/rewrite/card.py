@@ -110,7 +110,7 @@ def _dev(dev: dict[str, Any] | None) -> list[str]:
     )
     scope = dev.get("rewrite", "flagged")
     heldout = dev.get("heldout", False)
-    beams = f" --beams {dev['beams']}" if dev.get("beams", 1) > 1 else ""
+    beams = dev.get("beams", 1)
     lines_are = (
         "MLQE-PE train lines the model never saw, as input or target; selector thresholds are "
         "checked here so that dev stays unseen"
@@ -119,10 +119,11 @@ def _dev(dev: dict[str, Any] | None) -> list[str]:
     )
     return [
         f"### What the model does ({'held-out train' if heldout else 'dev'} samples, model "
-        f"reading {scope} sentences{beams.replace(' --beams', ', beams')})",
+        f"reading {scope} sentences{f', beams {beams}' if beams > 1 else ''})",
         "",
         f"`python -m mtfix.rewrite.devcheck {dev['model']} --sample {dev['sample']} --rewrite "
-        f"{scope}{beams}{' --heldout' if heldout else ''}` ({lines_are}): how many sentences "
+        f"{scope}{f' --beams {beams}' if beams > 1 else ''}{' --heldout' if heldout else ''}` "
+        f"({lines_are}): how many sentences "
         "the model read, how many rewrites or judged suggestions it proposed and how many edits "
         "the selector kept. TER is corpus level; Δ against the raw MT. *Δ oracle* keeps, per "
         "sentence, whichever candidate the post-edit agrees with most: the ceiling of any "

@@ -35,6 +35,7 @@ from mtfix.select import DEFAULT_POLICY, Policy, select_edits
 if TYPE_CHECKING:
     from mtfix.evaluate.suites import Corpus
     from mtfix.pipeline import RewriteScope
+    from mtfix.rewrite.data import DataConfig
 
 SUITES = ("mlqe-ro-en", "mlqe-ru-en", "mlqe-et-en", "mlqe-ne-en", "mlqe-si-en", "seed")
 HELD_OUT_PREFIX = "heldout-"
@@ -90,17 +91,22 @@ def _code_key() -> str:
     return digest.hexdigest()[:12]
 
 
+def _training_data(model: str) -> DataConfig:
+    """The data section of the config ``model`` was trained with (its ``train.toml``)."""
+    from mtfix.rewrite.train import load_config
+
+    return load_config(resolve(model) / "train.toml").data
+
+
 def _corpus(suite: str, model: str) -> Corpus:
     """A dev suite from ``eval/suites.toml``, or ``heldout-<pair>``: the MLQE-PE train lines that
     ``model``'s own training config left unseen."""
     from mtfix.evaluate.suites import Corpus, load_suites
     from mtfix.rewrite.data import held_out
-    from mtfix.rewrite.train import load_config
 
     if not suite.startswith(HELD_OUT_PREFIX):
         return load_suites().get(suite).load()
-    config = load_config(resolve(model) / "train.toml")
-    mt, pe = held_out(config.data, suite.removeprefix(HELD_OUT_PREFIX))
+    mt, pe = held_out(_training_data(model), suite.removeprefix(HELD_OUT_PREFIX))
     return Corpus(suite, tuple(mt), (tuple(pe),))
 
 
@@ -234,9 +240,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     if args.heldout:
-        from mtfix.rewrite.train import load_config
-
-        pairs = load_config(resolve(args.model) / "train.toml").data.mlqe_pairs
+        pairs = _training_data(args.model).mlqe_pairs
         args.suites = [f"{HELD_OUT_PREFIX}{pair}" for pair in pairs]
     results = {}
     for suite in args.suites:
