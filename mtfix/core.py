@@ -36,6 +36,14 @@ class Span:
     def contains(self, other: Span) -> bool:
         return self.start <= other.start and other.end <= self.end
 
+    def touches(self, other: Span) -> bool:
+        """Whether an edit of ``self`` concerns ``other``: they share a character, or ``self`` is
+        an insertion point inside ``other`` or at one of its edges (inserting right after a
+        flagged word addresses that word)."""
+        if self.start == self.end:
+            return other.start <= self.start <= other.end
+        return self.start < other.end and other.start < self.end
+
     def of(self, text: str) -> str:
         return text[self.start : self.end]
 
@@ -126,6 +134,21 @@ class Edit:
             "confidence": round(self.confidence, 4),
             "rule": self.rule,
         }
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A rewriter's proposed version of one sentence, carried as edits against the original text."""
+
+    sentence: Span
+    edits: tuple[Edit, ...]
+    origin: str
+    # The rewriter's evidence for the selector (the model's log-probability margin, in nats).
+    score: float = 0.0
+
+
+# A sentence to rewrite and the flags that fall inside it.
+Target = tuple[Span, Sequence[Flag]]
 
 
 class OverlappingEditsError(ValueError):

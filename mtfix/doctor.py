@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from mtfix import languagetool_server as lt
+from mtfix.languagetool import server as lt
 
 
 @dataclass(frozen=True)

@@ -10,33 +10,34 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib.metadata import entry_points
 from typing import Any, Literal
 
-from mtfix import __version__, detect
-from mtfix.core import Document, Edit, Flag, Span, apply_edits
-from mtfix.languagetool_server import LANGUAGETOOL_VERSION
-from mtfix.rewrite import Candidate, Rewriter, Target
-from mtfix.rewrite.model import DEFAULT_MODEL
+from mtfix import __version__, detect, rewrite
+from mtfix.core import Candidate, Document, Edit, Flag, Span, Target, apply_edits
+from mtfix.languagetool.server import LANGUAGETOOL_VERSION
+from mtfix.model import DEFAULT_MODEL
+from mtfix.rewrite import RewriterSettings
 from mtfix.segment import segment
-from mtfix.select import select_edits
+from mtfix.select import Decision, select
 
 RewriteScope = Literal["flagged", "all"]
+RULES_ONLY = ("rules",)
+WITH_MODEL = ("rules", "model")
 
 
 @dataclass(frozen=True)
 class PipelineOptions:
     detectors: tuple[str, ...] = detect.DEFAULT_DETECTORS
+    rewriters: tuple[str, ...] = WITH_MODEL
+    settings: RewriterSettings = field(default_factory=RewriterSettings)
     lines: bool = False
-    # The model rewriter's checkpoint: a directory under models/, a path, or None for rules only.
-    model: str | None = DEFAULT_MODEL
+    # Which sentences the rewriters see: the flagged ones, or all.
     rewrite: RewriteScope = "flagged"
-    # Rewrites the model proposes per sentence (beam search); more gives the selector more
-    # safe spelling fixes to find; 4 beams generate at about half the speed (mtfix.bench.model).
-    beams: int = 1
 
-    def rewriters(self) -> tuple[str, ...]:
-        return ("rules", "model") if self.model else ("rules",)
+    @property
+    def model(self) -> str | None:
+        """The model checkpoint this run uses, or None for rules only."""
+        return self.settings.model if "model" in self.rewriters else None
 
     def signature(self) -> str:
         """Pins everything that produced an output, in the spirit of sacrebleu's signatures."""
@@ -46,9 +47,11 @@ class PipelineOptions:
             "lt": LANGUAGETOOL_VERSION if "languagetool" in self.detectors else "none",
             "model": self.model or "none",
             "rewrite": self.rewrite,
-            "beams": str(self.beams),
+            "beams": str(self.settings.beams),
             "lines": "yes" if self.lines else "no",
         }
+        if self.rewriters not in (RULES_ONLY, WITH_MODEL):
+            parts["rewriters"] = "+".join(self.rewriters)
         return "|".join(f"{k}:{v}" for k, v in parts.items())
 
 
@@ -69,29 +72,24 @@ class CleanResult:
     # Flags that no applied edit touches: what is left for a human.
     flags: tuple[Flag, ...]
     resolved: tuple[Flag, ...] = field(default=())
+    # What the selector did with every candidate, applied or not.
+    decisions: tuple[Decision, ...] = field(default=())
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, *, explain: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
             "text": self.text,
             "edits": [e.to_dict() for e in self.edits],
             "flags": [f.to_dict() for f in self.flags],
         }
+        if explain:
+            out["decisions"] = [d.to_dict() for d in self.decisions]
+        return out
 
 
-def load_rewriter(name: str, options: PipelineOptions) -> Rewriter:
-    factories = {ep.name: ep for ep in entry_points(group="mtfix.rewriters")}
-    if name not in factories:
-        raise KeyError(f"unknown rewriter {name!r}; available: {', '.join(sorted(factories))}")
-    factory = factories[name].load()
-    rewriter: Rewriter = (
-        factory(options.model, beams=options.beams) if name == "model" else factory()
-    )
-    return rewriter
-
-
-def _sentence_for(doc: Document, span: Span) -> Span:
+def sentence_for(doc: Document, span: Span) -> Span:
+    """The sentence a flag belongs to: the first it touches, else the last before it."""
     for sentence in doc.sentences:
-        if sentence.overlaps(span) or sentence.contains(span):
+        if span.touches(sentence):
             return sentence
     before = [s for s in doc.sentences if s.start <= span.start]
     return before[-1] if before else doc.sentences[0]
@@ -101,7 +99,16 @@ class Pipeline:
     def __init__(self, options: PipelineOptions | None = None) -> None:
         self.options = options or PipelineOptions()
         self.detectors = detect.load(self.options.detectors)
-        self.rewriters = [load_rewriter(name, self.options) for name in self.options.rewriters()]
+        self.rewriters = rewrite.load(self.options.rewriters, self.options.settings)
+
+    def warm(self) -> None:
+        """Load every rewriter's resources now, so a broken one fails before any document."""
+        for rewriter in self.rewriters:
+            rewrite.warm(rewriter)
+
+    def close(self) -> None:
+        for rewriter in self.rewriters:
+            rewrite.close(rewriter)
 
     def check(self, text: str) -> CheckResult:
         doc = segment(text, lines=self.options.lines)
@@ -113,7 +120,7 @@ class Pipeline:
         """The sentences the rewriters see, each with its flags: the flagged ones, or all."""
         by_sentence: dict[Span, list[Flag]] = {}
         for flag in flags:
-            by_sentence.setdefault(_sentence_for(doc, flag.span), []).append(flag)
+            by_sentence.setdefault(sentence_for(doc, flag.span), []).append(flag)
         if self.options.rewrite == "all":
             return [(s, by_sentence.get(s, [])) for s in doc.sentences]
         return [(s, by_sentence[s]) for s in doc.sentences if s in by_sentence]
@@ -127,14 +134,13 @@ class Pipeline:
         candidates: list[Candidate] = []
         for rewriter in self.rewriters:
             candidates += rewriter.propose(doc, targets)
-        edits = select_edits(doc, candidates, flags)
-        left = tuple(f for f in flags if not any(_resolves(e, f) for e in edits))
+        selection = select(doc, candidates, flags)
+        edits = selection.edits
+        left = tuple(f for f in flags if not any(e.span.touches(f.span) for e in edits))
         resolved = tuple(f for f in flags if f not in left)
-        return CleanResult(doc, apply_edits(text, edits), tuple(edits), left, resolved)
-
-
-def _resolves(edit: Edit, flag: Flag) -> bool:
-    return edit.span.overlaps(flag.span) or flag.span.contains(edit.span)
+        return CleanResult(
+            doc, apply_edits(text, edits), edits, left, resolved, selection.decisions
+        )
 
 
 @lru_cache(maxsize=8)
@@ -144,7 +150,7 @@ def pipeline(options: PipelineOptions) -> Pipeline:
 
 def check(text: str, *, detectors: Sequence[str] | None = None, lines: bool = False) -> CheckResult:
     """Detect problems in ``text``; nothing is changed."""
-    return pipeline(_options(detectors, lines, model=None)).check(text)
+    return pipeline(_options(detectors, lines, rewriters=RULES_ONLY)).check(text)
 
 
 def clean(
@@ -158,7 +164,13 @@ def clean(
 ) -> CleanResult:
     """Detect problems in ``text`` and apply the fixes the selector accepts; ``model=None`` for
     rules only."""
-    options = _options(detectors, lines, model=model, rewrite=rewrite, beams=beams)
+    options = _options(
+        detectors,
+        lines,
+        rewriters=WITH_MODEL if model else RULES_ONLY,
+        settings=RewriterSettings(model=model or DEFAULT_MODEL, beams=beams),
+        rewrite=rewrite,
+    )
     return pipeline(options).clean(text)
 
 

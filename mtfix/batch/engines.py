@@ -23,7 +23,7 @@ from typing import Any, Literal, Protocol
 
 from mtfix.batch.worker import URL_ENV, Outcome, Task, clean_document, init_local_worker
 from mtfix.core import UnavailableError
-from mtfix.languagetool_server import LanguageToolServer
+from mtfix.languagetool.server import LanguageToolServer
 from mtfix.pipeline import PipelineOptions
 
 EngineName = Literal["local", "ray"]

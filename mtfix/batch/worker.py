@@ -37,16 +37,10 @@ class Outcome:
 @lru_cache(maxsize=2)
 def _pipeline(options: PipelineOptions) -> Pipeline:
     pipeline = Pipeline(options)
-    if options.model:
-        from mtfix.rewrite.model import ModelLoadError, load, resolve
-
-        # The model loads lazily on its first rewrite, where a broken one would fail each
-        # document in turn; loading it here makes it stop the batch once, as an environment
-        # problem.
-        try:
-            load(resolve(options.model).resolve())
-        except ModelLoadError as exc:
-            raise UnavailableError(str(exc)) from exc
+    # A model loads lazily on its first rewrite, where a broken one would fail each document in
+    # turn; warming it here makes it stop the batch once, as an environment problem
+    # (ModelLoadError is an UnavailableError).
+    pipeline.warm()
     return pipeline
 
 

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from rapidfuzz import fuzz
-from wordfreq import zipf_frequency
 
+from mtfix import lexicon
 from mtfix.core import Document, Flag, Severity, Span
 from mtfix.segment import quotations
 
@@ -61,8 +61,6 @@ SUBJECT_CLAUSE_WORDS = frozenset("who what whoever whatever which whichever".spl
 CLAUSE_OPENERS = frozenset(
     "Will Would Can Could Is Are Was Were Does Do Did Should What How Why When Where".split()
 )
-# Words more common than this (Zipf) are ordinary words, not names.
-COMMON_ZIPF = 4.0
 GLYPHS = "▼▲►◄▶◀■□●○◆◇★☆※・◎△▽•"
 LIST_BULLETS = "•◦‣"
 _GLYPH = re.compile(f"[{GLYPHS}][ \t]*")
@@ -414,7 +412,8 @@ def name_relative_commas(ctx: Context) -> Iterator[Flag]:
     non-restrictive and takes a comma ("President Biden, who ...")."""
     starts = {s.start for s in ctx.doc.sentences}
     for m in _NAME_RELATIVE.finditer(ctx.doc.text):
-        if m.start() in starts or zipf_frequency(m.group(1).lower(), "en") >= COMMON_ZIPF:
+        # A capitalised ordinary word ("Those who ...") is no name.
+        if m.start() in starts or lexicon.zipf(m.group(1).lower()) >= lexicon.EVERYDAY:
             continue
         span = Span(m.start(), m.end(1))
         yield _flag(

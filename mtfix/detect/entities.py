@@ -14,14 +14,11 @@ from collections import Counter
 from dataclasses import dataclass
 
 from rapidfuzz.distance import DamerauLevenshtein
-from wordfreq import zipf_frequency
 
+from mtfix import lexicon
 from mtfix.core import Document, Flag, Severity, Span
 
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:-[A-Z][a-z]+)*\b")
-# A word this frequent in English (Zipf scale: 2.0 is about 1 per 100 million words) is a real
-# word or an established name, not a slip.
-COMMON_WORD_ZIPF = 2.0
 
 
 @dataclass(frozen=True)
@@ -82,7 +79,8 @@ class EntityConsistencyDetector:
         for word, count in counts.items():
             if count > p.max_rare_count or len(word) < p.min_length:
                 continue
-            if zipf_frequency(word.lower(), "en") >= COMMON_WORD_ZIPF:
+            # A word this frequent is a real word or an established name, not a slip.
+            if lexicon.zipf(word.lower()) >= lexicon.ENGLISH:
                 continue
             best: tuple[int, str] | None = None
             for other in frequent:

@@ -24,10 +24,10 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import DamerauLevenshtein
-from wordfreq import zipf_frequency
 
+from mtfix import lexicon
 from mtfix.core import Document, Flag, Severity, Span
-from mtfix.languagetool_server import shared_url
+from mtfix.languagetool.server import shared_url
 
 if TYPE_CHECKING:
     from language_tool_python import LanguageTool
@@ -37,11 +37,6 @@ SPELLING_CATEGORY = "TYPOS"
 MAX_SUGGESTIONS = 5
 SAFE_SPELLING_CONFIDENCE = 0.9
 PLAUSIBLE_SPELLING_CONFIDENCE = 0.6
-# Zipf frequencies (wordfreq, English): below KNOWN_WORD a word is no English word; a safe
-# replacement is at least COMMON_WORD (about once per 10 million words).
-KNOWN_WORD = 2.0
-COMMON_WORD = 3.0
-PLAUSIBLE_WORD = 1.5
 MAX_RELATIVE_DISTANCE = 0.15
 
 # Rules whose advice is house style rather than an error (and which fire on most news copy).
@@ -82,7 +77,7 @@ def _client(url: str, language: str) -> LanguageTool:
 
 def _spelling_confidence(word: str, suggestions: list[str]) -> float:
     """How safe the first suggestion is as an automatic fix (see the module docstring)."""
-    if not suggestions or zipf_frequency(word, "en") >= KNOWN_WORD or " " in suggestions[0]:
+    if not suggestions or lexicon.zipf(word) >= lexicon.ENGLISH or " " in suggestions[0]:
         return 0.0
     first = suggestions[0]
     if first[:1].isupper() and first.lower() != word.lower():
@@ -91,10 +86,10 @@ def _spelling_confidence(word: str, suggestions: list[str]) -> float:
     rivals = [DamerauLevenshtein.distance(word, s) for s in suggestions[1:]]
     if best > 2 or best > MAX_RELATIVE_DISTANCE * len(word) or any(r <= best for r in rivals):
         return 0.0
-    frequency = zipf_frequency(first.lower(), "en")
-    if frequency >= COMMON_WORD:
+    frequency = lexicon.zipf(first.lower())
+    if frequency >= lexicon.COMMON:
         return SAFE_SPELLING_CONFIDENCE
-    return PLAUSIBLE_SPELLING_CONFIDENCE if frequency >= PLAUSIBLE_WORD else 0.0
+    return PLAUSIBLE_SPELLING_CONFIDENCE if frequency >= lexicon.KNOWN else 0.0
 
 
 class LanguageToolDetector:

@@ -11,10 +11,10 @@ from difflib import SequenceMatcher
 from jinja2 import Environment
 from markupsafe import Markup, escape
 
+from mtfix.diff import tokens
 from mtfix.evaluate.gate import Check
-from mtfix.evaluate.report import edit_table, flag_table, machine, score_table
 from mtfix.evaluate.score import Evaluation
-from mtfix.rewrite.diff import tokens
+from mtfix.evaluate.tables import edit_table, flag_table, machine, score_table
 
 
 def _mark(text: str, spans: Sequence[tuple[int, int]], tag: str) -> Markup:

@@ -8,19 +8,15 @@ strings, laid out either as aligned columns or as a pipe table.
 from __future__ import annotations
 
 import json
-import os
-import platform
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mtfix import __version__
 from mtfix.evaluate.edits import BETA
-from mtfix.evaluate.flags import FlagCounts
 from mtfix.evaluate.gate import Check
 from mtfix.evaluate.score import Evaluation, Sentence
+from mtfix.evaluate.tables import Table, edit_table, flag_table, machine, pct, score_table
 
 FORMATS = ("text", "markdown", "json", "html", "junit")
 _BY_SUFFIX = {
@@ -37,74 +33,10 @@ TERMINAL_WORSE = 10
 FLAG_RULE = (
     "A flag is correct when it overlaps a gold span; a gold span is found when a flag overlaps it."
 )
-METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "ter": "TER"}
-
-Table = tuple[list[str], list[list[str]]]
 
 
 def format_for(path: str | Path, explicit: str | None) -> str | None:
     return explicit or _BY_SUFFIX.get(Path(path).suffix.lower())
-
-
-def machine() -> dict[str, Any]:
-    return {
-        "machine": platform.machine(),
-        "cores": os.cpu_count(),
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "mtfix": __version__,
-    }
-
-
-def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x:.3f}"
-
-
-def _ratio_row(name: str, c: FlagCounts) -> list[str]:
-    return [
-        name,
-        str(c.flags),
-        str(c.correct),
-        str(c.gold),
-        str(c.found),
-        _pct(c.precision),
-        _pct(c.recall),
-        _pct(c.f1),
-    ]
-
-
-def score_table(ev: Evaluation) -> Table:
-    metrics = list(ev.scores["system"])
-    header = ["", *(METRIC_LABELS.get(m, m) for m in metrics)]
-    rows = [[who, *(f"{ev.scores[who][m]:.2f}" for m in metrics)] for who in ("source", "system")]
-    rows.append(["delta", *(f"{ev.delta[m]:+.2f}" for m in metrics)])
-    if sig := ev.significance:
-        rows.append(
-            [
-                f"p ({sig.system} vs {sig.baseline})",
-                *(f"{sig.results[m].p_value:.4f}" for m in metrics),
-            ]
-        )
-    return header, rows
-
-
-def edit_table(ev: Evaluation) -> Table:
-    header = ["type", "tp", "fp", "fn", "P", "R", f"F{BETA:g}"]
-    items = [("all", ev.edits.overall), *sorted(ev.edits.by_type.items())]
-    rows = [
-        [name, str(c.tp), str(c.fp), str(c.fn), _pct(c.precision), _pct(c.recall), _pct(c.f(BETA))]
-        for name, c in items
-    ]
-    return header, rows
-
-
-def flag_table(ev: Evaluation) -> Table | None:
-    if ev.flags is None:
-        return None
-    header = ["", "flags", "correct", "gold", "found", "P", "R", "F1"]
-    rows = [_ratio_row("all", ev.flags.overall)]
-    rows += [_ratio_row(f"detector {k}", v) for k, v in sorted(ev.flags.by_detector.items())]
-    rows += [_ratio_row(f"category {k}", v) for k, v in sorted(ev.flags.by_category.items())]
-    return header, rows
 
 
 def summary_table(evaluations: Sequence[Evaluation]) -> Table:
@@ -134,8 +66,8 @@ def summary_table(evaluations: Sequence[Evaluation]) -> Table:
                 *(f"{src[m]:.2f} → {sys_[m]:.2f}" for m in ("bleu", "chrf", "ter")),
                 f"{ev.delta['ter']:+.2f}",
                 "—" if p is None else f"{p:.3f}",
-                _pct(ev.edits.overall.f(BETA)),
-                _pct(ev.flags.overall.f1) if ev.flags else "—",
+                pct(ev.edits.overall.f(BETA)),
+                pct(ev.flags.overall.f1) if ev.flags else "—",
                 f"{len(ev.worse)}/{len(ev.sentences)}",
             ]
         )

@@ -19,8 +19,8 @@ from pathlib import Path
 from mtfix.core import Span
 from mtfix.evaluate.flags import GoldSpan, load_gold
 from mtfix.io import InputError, read_text
+from mtfix.paths import suites_file
 
-SUITES_FILE = Path(__file__).resolve().parents[2] / "eval" / "suites.toml"
 # Fixed so that `--sample N` picks the same lines on every run and every machine.
 SAMPLE_SEED = 12345
 
@@ -154,8 +154,8 @@ class SuiteConfig:
         return self.suites[name]
 
 
-def load_suites(path: str | Path = SUITES_FILE) -> SuiteConfig:
-    path = Path(path)
+def load_suites(path: str | Path | None = None) -> SuiteConfig:
+    path = Path(path) if path is not None else suites_file()
     try:
         data = tomllib.loads(read_text(path))
     except tomllib.TOMLDecodeError as exc:

@@ -1,23 +1,23 @@
 """Running a named system (``rules``, ``full``) over a suite's corpus.
 
 ``rules`` is the pipeline without the model; ``full`` adds the model rewriter, and fails with an
-:class:`~mtfix.core.UnavailableError` (exit 3) where the model rewriter or its checkpoint is
-missing, so an evaluation never silently scores the wrong system.
+:class:`~mtfix.core.UnavailableError` (exit 3) where the model rewriter, its dependencies or its
+checkpoint are missing, so an evaluation never silently scores the wrong system.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from mtfix import rewrite
 from mtfix.core import Flag, UnavailableError
 from mtfix.evaluate.suites import Corpus, project
-from mtfix.pipeline import Pipeline, PipelineOptions
+from mtfix.pipeline import RULES_ONLY, WITH_MODEL, Pipeline, PipelineOptions
+from mtfix.rewrite import RewriterSettings
 
 SYSTEMS = ("rules", "full")
-MODEL_MODULE = "mtfix.rewrite.model"
 
 
 @dataclass(frozen=True)
@@ -36,10 +36,8 @@ class SystemOutput:
 
 def require_model(model: str | None) -> str:
     """The model directory for ``full``, or an UnavailableError saying what is missing."""
-    if importlib.util.find_spec(MODEL_MODULE) is None:
-        raise UnavailableError(
-            f"the model rewriter ({MODEL_MODULE}) is not installed yet; use --system rules"
-        )
+    if "model" not in rewrite.available():
+        raise UnavailableError("the model rewriter is not installed; use --system rules")
     # A directory without weights is a model still being trained (train.toml, logs): scoring it
     # would fail deep inside generation, so it counts as absent.
     if not model or not any(Path(model).glob("*.safetensors")):
@@ -50,15 +48,17 @@ def require_model(model: str | None) -> str:
 
 
 def options(system: str, corpus: Corpus, model: str | None) -> PipelineOptions:
-    return PipelineOptions(
-        model=require_model(model) if system == "full" else None, lines=corpus.lines
-    )
+    if system == "full":
+        settings = RewriterSettings(model=require_model(model))
+        return PipelineOptions(rewriters=WITH_MODEL, settings=settings, lines=corpus.lines)
+    return PipelineOptions(rewriters=RULES_ONLY, lines=corpus.lines)
 
 
 def run(system: str, corpus: Corpus, model: str | None = None) -> SystemOutput:
     opts = options(system, corpus, model)
     try:
         pipeline = Pipeline(opts)
+        pipeline.warm()
     except ImportError as exc:
         raise UnavailableError(f"cannot load the {system} system: {exc}") from None
     result = pipeline.clean(corpus.text)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mtfix.core import Document, Edit, Flag, Span
-from mtfix.rewrite import Candidate, Target
+from mtfix.core import Candidate, Document, Edit, Flag, Span, Target
+from mtfix.rewrite import RewriterSettings
 
 AUTO_FIX_THRESHOLD = 0.85
 _BLANKS = " \t"
@@ -40,7 +40,9 @@ def flag_edit(text: str, flag: Flag, origin: str = "rules") -> Edit:
 class RuleRewriter:
     name = "rules"
 
-    def __init__(self, threshold: float = AUTO_FIX_THRESHOLD) -> None:
+    def __init__(
+        self, settings: RewriterSettings | None = None, *, threshold: float = AUTO_FIX_THRESHOLD
+    ) -> None:
         self.threshold = threshold
 
     def propose(self, doc: Document, targets: Sequence[Target]) -> list[Candidate]:

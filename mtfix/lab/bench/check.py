@@ -6,26 +6,26 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-from mtfix.bench import summary, timed, write_result
+from mtfix.lab.bench import summary, timed, write_result
+from mtfix.paths import seed_article
 from mtfix.pipeline import Pipeline
 
-SEED = Path(__file__).resolve().parents[2] / "corpora" / "geneva-summit-mt.txt"
 COLD_RUNS = 3
 WARM_RUNS = 10
 
 
 def cold_check() -> None:
     env = {k: v for k, v in os.environ.items() if k != "MTFIX_LANGUAGETOOL_URL"}
-    cmd = [sys.executable, "-m", "mtfix", "check", str(SEED), "--format", "json"]
+    cmd = [sys.executable, "-m", "mtfix", "check", str(seed_article()), "--format", "json"]
     proc = subprocess.run(cmd, env=env, capture_output=True, timeout=600)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"mtfix check failed: {proc.stderr.decode(errors='replace')}")
 
 
 def main() -> None:
-    text = SEED.read_text(encoding="utf-8")
+    seed = seed_article()
+    text = seed.read_text(encoding="utf-8")
     cold = timed(cold_check, COLD_RUNS)
     pipeline = Pipeline()
     first = timed(lambda: pipeline.check(text), 1)
@@ -33,7 +33,7 @@ def main() -> None:
     write_result(
         "check",
         {
-            "input": {"file": SEED.name, "chars": len(text), "words": len(text.split())},
+            "input": {"file": seed.name, "chars": len(text), "words": len(text.split())},
             "cold_process": summary(cold),
             "first_in_process": summary(first),
             "warm": summary(warm),

@@ -1,15 +1,15 @@
 """TER of raw MT, rules only and rules + model on seeded MLQE-PE dev samples, for the model card.
 
-``python -m mtfix.rewrite.devcheck [MODEL] [--sample N]`` runs the detectors once per suite, asks
+``python -m mtfix.lab.devcheck [MODEL] [--sample N]`` runs the detectors once per suite, asks
 the rules rewriter and the model for candidates on the flagged sentences (the pipeline's default
-scope), and scores three outputs with sacrebleu's TER against the post-edits: the raw MT, the
+scope), and scores three outputs with the eval harness's TER against the post-edits: the raw MT, the
 selector's choice among rules candidates only, and its choice among rules and model candidates.
 The sample is the eval harness's (``mtfix eval suite NAME --sample N`` scores the same lines).
 Candidates are cached under ``$MTFIX_CACHE/devcheck/`` so a selector policy can be re-scored
 without generating again; results go to ``eval/bench/rewriter-dev.json``.
 
 ``--heldout`` scores MLQE-PE *train* lines the model never saw instead (suites
-``heldout-<pair>``, see :func:`mtfix.rewrite.data.held_out`): the set to tune selector
+``heldout-<pair>``, see :func:`mtfix.lab.data.held_out`): the set to tune selector
 thresholds on, so that the dev figures stay an unbiased measure.
 """
 
@@ -26,20 +26,23 @@ from itertools import accumulate, groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mtfix.core import Edit, Flag, Span, apply_edits, apply_within
-from mtfix.rewrite import Candidate
-from mtfix.rewrite.backbone import cache_root
-from mtfix.rewrite.model import DEFAULT_MODEL, ModelRewriter, resolve
-from mtfix.select import DEFAULT_POLICY, Policy, select_edits
+from mtfix.core import Candidate, Edit, Flag, Span, apply_edits, apply_within
+from mtfix.evaluate.metrics import Ter
+from mtfix.model import DEFAULT_MODEL
+from mtfix.model.load import resolve
+from mtfix.paths import bench_dir, cache_root
+from mtfix.rewrite import RewriterSettings
+from mtfix.rewrite.model import ModelRewriter
+from mtfix.select import select
+from mtfix.select.guard import DEFAULT_POLICY, Policy
 
 if TYPE_CHECKING:
     from mtfix.evaluate.suites import Corpus
+    from mtfix.lab.data import DataConfig
     from mtfix.pipeline import RewriteScope
-    from mtfix.rewrite.data import DataConfig
 
 SUITES = ("mlqe-ro-en", "mlqe-ru-en", "mlqe-et-en", "mlqe-ne-en", "mlqe-si-en", "seed")
 HELD_OUT_PREFIX = "heldout-"
-BENCH = Path(__file__).resolve().parents[2] / "eval" / "bench"
 
 
 def _cand_json(c: Candidate) -> dict[str, Any]:
@@ -78,22 +81,22 @@ def _code_key() -> str:
     """A digest of the code that makes flags and candidates: a changed detector must not reuse
     old flags. This module's scoring and the model card are not part of it."""
     package = Path(__file__).resolve().parents[1]
-    reporting = {Path(__file__).resolve(), package / "rewrite" / "card.py"}
     sources = [
         *(package / "detect").glob("*.py"),
         *(package / "rewrite").glob("*.py"),
+        *(package / "model").glob("*.py"),
         package / "pipeline.py",
         package / "segment.py",
     ]
     digest = hashlib.sha256()
-    for path in sorted(set(sources) - reporting):
+    for path in sorted(sources):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
 
 def _training_data(model: str) -> DataConfig:
     """The data section of the config ``model`` was trained with (its ``train.toml``)."""
-    from mtfix.rewrite.train import load_config
+    from mtfix.lab.train import load_config
 
     return load_config(resolve(model) / "train.toml").data
 
@@ -102,7 +105,7 @@ def _corpus(suite: str, model: str) -> Corpus:
     """A dev suite from ``eval/suites.toml``, or ``heldout-<pair>``: the MLQE-PE train lines that
     ``model``'s own training config left unseen."""
     from mtfix.evaluate.suites import Corpus, load_suites
-    from mtfix.rewrite.data import held_out
+    from mtfix.lab.data import held_out
 
     if not suite.startswith(HELD_OUT_PREFIX):
         return load_suites().get(suite).load()
@@ -115,7 +118,7 @@ def collect(
 ) -> dict[str, Any]:
     """Flags and candidates for one suite's sample (cached per suite, sample, model, beams and
     code)."""
-    from mtfix.pipeline import Pipeline, PipelineOptions
+    from mtfix.pipeline import RULES_ONLY, Pipeline, PipelineOptions
 
     key = f"{suite}-{sample}-{rewrite}-b{beams}-{_weights_key(model)}-{_code_key()}"
     cache = cache_root() / "devcheck" / f"{key}.json"
@@ -125,12 +128,14 @@ def collect(
     if sample < len(corpus.source):
         corpus = corpus.sample(sample)
     text = "\n".join(corpus.source)
-    pipeline = Pipeline(PipelineOptions(lines=corpus.lines, model=None, rewrite=rewrite))
+    options = PipelineOptions(rewriters=RULES_ONLY, lines=corpus.lines, rewrite=rewrite)
+    pipeline = Pipeline(options)
     checked = pipeline.check(text)
     targets = pipeline.targets(checked.document, checked.flags)
     rules = pipeline.rewriters[0].propose(checked.document, targets)
     start = time.perf_counter()
-    proposed = ModelRewriter(model, beams=beams).propose(checked.document, targets)
+    settings = RewriterSettings(model=model, beams=beams)
+    proposed = ModelRewriter(settings).propose(checked.document, targets)
     data = {
         "suite": suite,
         "sample": sample,
@@ -149,8 +154,6 @@ def collect(
 
 
 def score(data: dict[str, Any], policy: Policy = DEFAULT_POLICY) -> dict[str, Any]:
-    from sacrebleu.metrics import TER
-
     from mtfix.segment import segment
 
     text = "\n".join(data["source"])
@@ -161,10 +164,10 @@ def score(data: dict[str, Any], policy: Policy = DEFAULT_POLICY) -> dict[str, An
     refs = data["references"]
 
     def ter(lines: Sequence[str]) -> float:
-        return round(TER().corpus_score(list(lines), refs).score, 2)
+        return round(Ter().corpus_score(lines, refs), 2)
 
-    rules_edits = select_edits(doc, rules, flags, policy)
-    full_edits = select_edits(doc, rules + model, flags, policy)
+    rules_edits = select(doc, rules, flags, policy).edits
+    full_edits = select(doc, rules + model, flags, policy).edits
     raw = ter(data["source"])
     rules_ter = ter(apply_edits(text, rules_edits).split("\n"))
     full_ter = ter(apply_edits(text, full_edits).split("\n"))
@@ -207,7 +210,7 @@ def _oracle(
         n = bisect_right(starts, start) - 1
         line = Span(starts[n], starts[n] + len(source[n]))
         # A rules edit reaching into the sentence (a paragraph-level fix) is the sentence's.
-        mine = [e for e in chosen if sentence.contains(e.span) or sentence.overlaps(e.span)]
+        mine = [e for e in chosen if e.span.touches(sentence)]
         others = [e for e in chosen if e not in mine]
         in_line = [e for e in others if line.contains(e.span)]
         options = [mine, *(list(c.edits) for c in group)]
@@ -218,10 +221,8 @@ def _oracle(
 
 
 def _line_ter(text: str, line: Span, edits: Sequence[Edit], refs: list[str]) -> float:
-    from sacrebleu.metrics import TER
-
     within = [e for e in edits if line.contains(e.span)]
-    return float(TER().sentence_score(apply_within(text, line, within), refs).score)
+    return Ter().sentence_score(apply_within(text, line, within), refs)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -248,7 +249,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(suite, json.dumps(results[suite]), flush=True)
     stem = "rewriter-heldout" if args.heldout else "rewriter-dev"
     stem += f"-beams{args.beams}" if args.beams > 1 else ""
-    out = BENCH / (f"{stem}.json" if args.rewrite == "flagged" else f"{stem}-{args.rewrite}.json")
+    out = bench_dir() / (
+        f"{stem}.json" if args.rewrite == "flagged" else f"{stem}-{args.rewrite}.json"
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "model": args.model,

@@ -13,42 +13,20 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from functools import wraps
 from typing import Any
 
 import click
 
+from mtfix.cli.common import EXIT_FOUND, one_line_errors
 from mtfix.core import UnavailableError
 from mtfix.evaluate import gate, systems
 from mtfix.evaluate.report import FORMATS, format_for, render, render_summary
+from mtfix.evaluate.runs import run_suite
 from mtfix.evaluate.score import SOURCE, Evaluation, evaluate
 from mtfix.evaluate.significance import DEFAULT_SAMPLES
-from mtfix.evaluate.suites import (
-    SUITES_FILE,
-    Corpus,
-    Suite,
-    SuiteConfig,
-    check_aligned,
-    load_suites,
-    read_corpus_lines,
-)
+from mtfix.evaluate.suites import Corpus, check_aligned, load_suites, read_corpus_lines
 from mtfix.io import atomic_writer
-
-EXIT_GATE = 1
-
-
-def _errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """mtfix's one-line errors and exit codes (2 input, 3 environment) for eval's commands."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        # Imported at call time: mtfix.cli imports this module while it is being built.
-        from mtfix.cli import one_line_errors
-
-        return one_line_errors(fn)(*args, **kwargs)
-
-    return wrapper
-
+from mtfix.paths import suites_file
 
 _output_options = [
     click.option(
@@ -127,7 +105,7 @@ def _emit(
     if failed := [c.message for c in checks if not c.ok]:
         for message in failed:
             click.echo(f"mtfix: eval gate failed: {message}", err=True)
-        sys.exit(EXIT_GATE)
+        sys.exit(EXIT_FOUND)
 
 
 @click.group("eval", invoke_without_command=True)
@@ -148,7 +126,7 @@ def _emit(
 )
 @output_options
 @click.pass_context
-@_errors
+@one_line_errors
 def command(
     ctx: click.Context,
     src: str | None,
@@ -181,45 +159,8 @@ def command(
     _emit([evaluation], **output)
 
 
-def _run_suite(
-    config: SuiteConfig,
-    suite: Suite,
-    system: str,
-    *,
-    sample: int | None,
-    against: str,
-    bootstrap: int,
-    model: str | None,
-) -> Evaluation:
-    model = model or config.model
-    if "full" in (system, against):
-        systems.require_model(model)
-    full = suite.load()
-    scored = full.scored()
-    keep = list(scored.sample(sample).index)
-    corpus = full.subset(keep)
-
-    def output(name: str) -> systems.SystemOutput:
-        click.echo(f"mtfix: running {name} on {suite.name} ({len(corpus.source)} lines)", err=True)
-        # A document is cleaned whole, its context intact; a line corpus only where sampled.
-        if suite.lines:
-            return systems.run(name, corpus, model)
-        return systems.run(name, full, model).subset(full.source, keep)
-
-    out = output(system)
-    second = None
-    if against != SOURCE:
-        second = (against, output(against).lines)
-    return evaluate(
-        corpus,
-        out.lines,
-        system=system,
-        flags=out.flags,
-        against=second,
-        bootstrap=bootstrap,
-        sample=sample if sample is not None and sample < len(scored.source) else None,
-        pipeline_signature=out.signature,
-    )
+def _progress(message: str) -> None:
+    click.echo(f"mtfix: {message}", err=True)
 
 
 _suite_options = [
@@ -234,7 +175,7 @@ _suite_options = [
         "--suites",
         "suites_file",
         type=click.Path(dir_okay=False),
-        default=str(SUITES_FILE),
+        default=str(suites_file()),
         show_default=True,
         help="The suites file.",
     ),
@@ -259,7 +200,7 @@ def suite_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 )
 @suite_options
 @output_options
-@_errors
+@one_line_errors
 def suite_command(
     name: str,
     system: str,
@@ -277,8 +218,15 @@ def suite_command(
     """
     config = load_suites(suites_file)
     suite = config.get(name)
-    evaluation = _run_suite(
-        config, suite, system, sample=sample, against=against, bootstrap=bootstrap, model=model
+    evaluation = run_suite(
+        config,
+        suite,
+        system,
+        sample=sample,
+        against=against,
+        bootstrap=bootstrap,
+        model=model,
+        progress=_progress,
     )
     _emit([evaluation], **output)
 
@@ -293,7 +241,7 @@ def suite_command(
 )
 @suite_options
 @output_options
-@_errors
+@one_line_errors
 def all_command(
     chosen: tuple[str, ...],
     sample: int | None,
@@ -313,8 +261,15 @@ def all_command(
             click.echo(f"mtfix: skipping the full system: {exc}", err=True)
             names = ["rules"]
     evaluations = [
-        _run_suite(
-            config, suite, system, sample=sample, against=SOURCE, bootstrap=bootstrap, model=model
+        run_suite(
+            config,
+            suite,
+            system,
+            sample=sample,
+            against=SOURCE,
+            bootstrap=bootstrap,
+            model=model,
+            progress=_progress,
         )
         for suite in config.suites.values()
         for system in names

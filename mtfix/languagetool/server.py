@@ -29,6 +29,7 @@ from pathlib import Path
 from types import TracebackType
 
 from mtfix.core import UnavailableError
+from mtfix.paths import cache_root
 
 LANGUAGETOOL_VERSION = "6.8"
 STARTUP_TIMEOUT_S = 90.0
@@ -39,12 +40,8 @@ class LanguageToolError(UnavailableError):
     """LanguageTool cannot be used; the message says why and how to fix it."""
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("MTFIX_CACHE", Path.home() / ".cache" / "mtfix"))
-
-
 def jar_dir(version: str = LANGUAGETOOL_VERSION) -> Path:
-    return cache_dir() / "languagetool" / version / "lib"
+    return cache_root() / "languagetool" / version / "lib"
 
 
 def find_java() -> Path:

@@ -25,9 +25,11 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mtfix.rewrite.backbone import NAME as BACKBONE
-from mtfix.rewrite.backbone import Codec, cache_root, load_base
-from mtfix.rewrite.data import DataConfig, Pair, build_pairs, counts, prompt
+from mtfix.lab.data import DataConfig, Pair, build_pairs, counts
+from mtfix.model import prompt
+from mtfix.model.backbone import NAME as BACKBONE
+from mtfix.model.backbone import Codec, load_base
+from mtfix.paths import cache_root
 
 if TYPE_CHECKING:
     import torch

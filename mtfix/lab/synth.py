@@ -24,6 +24,8 @@ import random
 import re
 from collections.abc import Callable
 
+from mtfix import lexicon
+
 Injector = Callable[[str, random.Random], str | None]
 
 _WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
@@ -50,12 +52,10 @@ def orphan_fragment(clean: str, rng: random.Random) -> str | None:
 def stray_first_person(clean: str, rng: random.Random) -> str | None:
     if not clean[:1].isupper() or clean.startswith("I "):
         return None
-    from wordfreq import zipf_frequency
-
     first = clean.split(" ", 1)[0]
     # The old opening word moves mid-sentence: lower-case it only if it is a very common word,
     # most likely not a name ("The" becomes "the", "Scotus" stays).
-    common = zipf_frequency(first, "en") >= 5.0
+    common = lexicon.zipf(first) >= lexicon.BASIC
     opening = clean[0].lower() + clean[1:] if common else clean
     return rng.choice(_HEDGES) + opening
 
@@ -137,7 +137,7 @@ INJECTORS: dict[str, Injector] = {
     "article_slip": article_slip,
     "agreement_slip": agreement_slip,
 }
-# Misspellings weigh most: they are the fixes the guard accepts (design.md, measured).
+# Misspellings weigh most: they are the fixes the guard accepts (mtfix.select.guard).
 WEIGHTS = {name: 1.0 for name in INJECTORS} | {"misspelt_word": 3.0, "misspelt_name": 1.5}
 
 

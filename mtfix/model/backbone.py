@@ -13,13 +13,12 @@ byte token). :class:`Vocab` maps between the two id spaces; text whose tokenisat
 dropped token is re-spelt with kept pieces (greedy longest match, then byte tokens), so encoding
 stays lossless and generation can only produce kept tokens.
 
-``python -m mtfix.rewrite.backbone`` builds the cache if needed and prints its path.
+``python -m mtfix.model.backbone`` builds the cache if needed and prints its path.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -29,6 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from mtfix.core import UnavailableError
+from mtfix.model import PROMPT
+from mtfix.paths import cache_root, data_root
 
 if TYPE_CHECKING:
     import torch
@@ -39,18 +40,12 @@ NAME = "gemma3-270m"
 _VOCAB_FILE = "mtfix-vocab.json"
 # Raising this invalidates old caches: the layout or the kept-token recipe changed.
 _FORMAT = 3
-_REPO = Path(__file__).resolve().parents[2]
 _TRAIN_TEXT = ("corpora/mlqe-pe/*/train.mt", "corpora/mlqe-pe/*/train.pe")
 _COMMON_WORDS = 10_000
-_PROMPT_TEXT = "Fix: \nFixed: "
 
 
 class BackboneError(UnavailableError):
     """The backbone could not be built or loaded (missing package, corrupt cache)."""
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get("MTFIX_CACHE") or Path.home() / ".cache" / "mtfix")
 
 
 def cache_dir() -> Path:
@@ -96,7 +91,7 @@ def _gguf_path() -> Path:
 
 def _corpus_lines() -> Iterable[str]:
     for pattern in _TRAIN_TEXT:
-        for path in sorted(_REPO.glob(pattern)):
+        for path in sorted(data_root().glob(pattern)):
             yield from path.read_text(encoding="utf-8").splitlines()
 
 
@@ -117,7 +112,7 @@ def _kept_ids(tokenizer: PreTrainedTokenizerBase) -> list[int]:
         if i < 4 or (p.startswith("<0x") and p.endswith(">") and len(p) == 6)
     }
     kept |= {tokenizer.eos_token_id, tokenizer.bos_token_id, tokenizer.pad_token_id}
-    texts = [*_corpus_lines(), *_english_words(), _PROMPT_TEXT]
+    texts = [*_corpus_lines(), *_english_words(), PROMPT.format(source="") + " "]
     for start in range(0, len(texts), 4096):
         for ids in tokenizer(texts[start : start + 4096], add_special_tokens=False).input_ids:
             kept.update(ids)

@@ -11,19 +11,22 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-from mtfix.bench import summary, write_result
-from mtfix.rewrite.model import DEFAULT_MODEL, ModelRewriter
+from mtfix.lab.bench import summary, write_result
+from mtfix.model import DEFAULT_MODEL
+from mtfix.model.transformers_backend import TransformersBackend
+from mtfix.paths import seed_article
+from mtfix.rewrite import RewriterSettings
+from mtfix.rewrite.model import ModelRewriter
 from mtfix.segment import segment
 
-SEED = Path(__file__).resolve().parents[2] / "corpora" / "geneva-summit-mt.txt"
 LOAD_RUNS = 3
 SENTENCES = 16
 BATCH = 8
 _LOAD = (
-    "import time; t = time.perf_counter(); from mtfix.rewrite.model import ModelRewriter; "
-    "ModelRewriter({model!r}).loaded; print(time.perf_counter() - t)"
+    "import time; t = time.perf_counter(); from mtfix.rewrite import RewriterSettings; "
+    "from mtfix.rewrite.model import ModelRewriter; "
+    "ModelRewriter(RewriterSettings(model={model!r})).warm(); print(time.perf_counter() - t)"
 )
 
 
@@ -36,7 +39,7 @@ def load_seconds(model: str) -> float:
     return float(proc.stdout.strip().splitlines()[-1])
 
 
-def throughput(rewriter: ModelRewriter, sentences: list[str], batch: int) -> dict[str, float]:
+def throughput(rewriter: TransformersBackend, sentences: list[str], batch: int) -> dict[str, float]:
     rewriter.batch_size = batch
     rewriter.generated_tokens = 0
     start = time.perf_counter()
@@ -53,7 +56,7 @@ def throughput(rewriter: ModelRewriter, sentences: list[str], batch: int) -> dic
 
 
 def _with_beams(
-    rewriter: ModelRewriter, beams: int, sentences: list[str], batch: int
+    rewriter: TransformersBackend, beams: int, sentences: list[str], batch: int
 ) -> dict[str, float]:
     greedy, rewriter.beams = rewriter.beams, beams
     try:
@@ -66,13 +69,13 @@ def main(model: str = DEFAULT_MODEL) -> None:
     import torch
 
     torch.set_num_threads(2)
-    text = SEED.read_text(encoding="utf-8")
+    text = seed_article().read_text(encoding="utf-8")
     doc = segment(text)
     sentences = [s.of(text) for s in doc.sentences if 8 <= len(s.of(text).split()) <= 40]
     sentences = sentences[:SENTENCES]
     load_seconds(model)  # the first run may build the backbone cache; not what is measured
     loads = [load_seconds(model) for _ in range(LOAD_RUNS)]
-    rewriter = ModelRewriter(model)
+    rewriter = ModelRewriter(RewriterSettings(model=model)).backend
     rewriter.rewrite(sentences[:1])  # warm-up: first-call allocations
     write_result(
         "model",

@@ -15,8 +15,7 @@ from typing import Any
 
 from mtfix import __version__
 from mtfix.io import write_text
-
-BENCH_DIR = Path(__file__).resolve().parents[2] / "eval" / "bench"
+from mtfix.paths import bench_dir
 
 
 def machine() -> dict[str, Any]:
@@ -55,7 +54,7 @@ def write_result(name: str, results: dict[str, Any]) -> Path:
         "machine": machine(),
         "results": results,
     }
-    path = BENCH_DIR / f"{name}.json"
+    path = bench_dir() / f"{name}.json"
     write_text(path, json.dumps(payload, indent=2) + "\n")
     print(json.dumps(payload, indent=2))
     return path

@@ -25,13 +25,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mtfix.bench import write_result
-from mtfix.languagetool_server import LanguageToolServer
+from mtfix.lab.bench import write_result
+from mtfix.languagetool.server import LanguageToolServer
+from mtfix.paths import eval_dir, models_dir, seed_article
 
-ROOT = Path(__file__).resolve().parents[2]
-SEED = ROOT / "corpora" / "geneva-summit-mt.txt"
-MLQE = ROOT / "eval" / "suites" / "mlqe-pe"
-MODELS = ROOT / "models"
 DOCUMENTS = 300
 MODEL_DOCUMENTS = 12
 REPEAT = 2
@@ -44,10 +41,11 @@ TARGET_SPEEDUP = 1.6
 def generate_corpus(directory: Path, documents: int, seed: int = 5) -> dict[str, int]:
     """``documents`` files of 1 seed paragraph and 4 to 12 MLQE-PE segments in 1 to 3 paragraphs."""
     rng = random.Random(seed)
-    paragraphs = [p.strip() for p in SEED.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    article = seed_article().read_text(encoding="utf-8")
+    paragraphs = [p.strip() for p in article.split("\n\n") if p.strip()]
     segments = [
         line.strip()
-        for path in sorted(MLQE.glob("*/dev.mt"))
+        for path in sorted((eval_dir() / "suites" / "mlqe-pe").glob("*/dev.mt"))
         for line in path.read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
@@ -111,10 +109,12 @@ def measure(corpus: Path, work: Path, name: str, extra: list[str], repeat: int) 
 
 def loadable_model() -> tuple[str | None, str]:
     """A model under ``models/`` that loads, or None and why not."""
-    candidates = [p for p in sorted(MODELS.iterdir()) if p.is_dir()] if MODELS.is_dir() else []
+    models = models_dir()
+    candidates = [p for p in sorted(models.iterdir()) if p.is_dir()] if models.is_dir() else []
     if not candidates:
-        return None, f"no model directory under {MODELS}"
-    from mtfix.rewrite.model import ModelLoadError, load
+        return None, f"no model directory under {models}"
+    from mtfix.model import ModelLoadError
+    from mtfix.model.load import load
 
     reasons = []
     for path in candidates:

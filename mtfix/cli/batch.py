@@ -10,14 +10,8 @@ import click
 from mtfix import detect
 from mtfix.batch.runner import DEFAULT_GLOBS, BatchOptions, run_batch
 from mtfix.batch.summary import render
-from mtfix.cli import (
-    EPILOG,
-    EXIT_FOUND,
-    clean_options,
-    one_line_errors,
-    with_pipeline_options,
-    with_rewrite_options,
-)
+from mtfix.cli.common import EPILOG, EXIT_FOUND, one_line_errors, pipeline_options
+from mtfix.pipeline import PipelineOptions
 
 
 @click.command("batch", epilog=EPILOG)
@@ -39,8 +33,7 @@ from mtfix.cli import (
 )
 @click.option("--id-field", default="id", show_default=True, help="JSONL: the document id.")
 @click.option("--text-field", default="text", show_default=True, help="JSONL: the text.")
-@with_pipeline_options
-@with_rewrite_options
+@pipeline_options(rewriting=True)
 @click.option(
     "-j",
     "--jobs",
@@ -63,12 +56,7 @@ def batch(
     globs: tuple[str, ...],
     id_field: str,
     text_field: str,
-    detectors: str | None,
-    lines: bool,
-    no_model: bool,
-    model: str | None,
-    rewrite: str,
-    beams: int,
+    options: PipelineOptions,
     jobs: int | None,
     engine: str,
     address: str | None,
@@ -82,7 +70,6 @@ def batch(
     """
     if address and engine != "ray":
         raise click.UsageError("--address needs --engine ray")
-    options = clean_options(detectors, lines, no_model, model, rewrite, beams)
     # Checked here, not in the workers, where every document would fail the same way.
     for name in options.detectors:
         if name not in detect.available():
@@ -103,7 +90,3 @@ def batch(
     )
     click.echo(render(result.summary, out_dir))
     sys.exit(EXIT_FOUND if result.failed else 0)
-
-
-# Annotated so that type checkers need not infer it through the import cycle with mtfix.cli.
-command: click.Command = batch

@@ -5,7 +5,7 @@
    heavily re-translated post-edit needs the source sentence, which the rewriter never sees, and
    teaches it to rewrite freely, which the selector would have to reject anyway.
 2. Synthetic pairs: clean sentences (the post-edit side of MLQE-PE lines not used in 1) damaged
-   by :mod:`mtfix.rewrite.synth`, plus a share of unchanged ones so the model learns to copy.
+   by :mod:`mtfix.lab.synth`, plus a share of unchanged ones so the model learns to copy.
 3. Hand-written pairs (``corpora/handwritten-pairs.tsv``) in the style of Japanese→English MT.
 
 Nothing is read from ``eval/``; as a second line of defence any pair whose input also occurs in an
@@ -16,17 +16,11 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from mtfix.rewrite import synth
-
-REPO = Path(__file__).resolve().parents[2]
-PROMPT = "Fix: {source}\nFixed:"
-
-
-def prompt(source: str) -> str:
-    return PROMPT.format(source=source)
+from mtfix.lab import synth
+from mtfix.paths import corpora_dir
 
 
 @dataclass(frozen=True)
@@ -46,7 +40,7 @@ class DataConfig:
     handwritten_repeat: int = 3
     max_words: int = 60
     seed: int = 0
-    corpora: Path = REPO / "corpora"
+    corpora: Path = field(default_factory=corpora_dir)
 
 
 class DataError(ValueError):

@@ -1,0 +1,137 @@
+"""What every command shares: exit codes, one-line errors, and the pipeline options.
+
+Exit codes (also in ``mtfix --help`` and the README):
+  0  success (``check``: no problems found)
+  1  ``check`` found problems; ``eval`` gate failed; ``batch`` had failed documents
+  2  bad input or usage: missing, unreadable, binary, empty or non-UTF-8 file, bad option
+  3  environment: Java, LanguageTool or the model cannot be used (``mtfix doctor`` says why)
+
+Nothing heavy is imported here: ``mtfix --help`` must not pay for spaCy, torch or Java.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, NoReturn, ParamSpec, TypeVar
+
+import click
+
+from mtfix.core import UnavailableError
+from mtfix.detect import UnknownDetectorError
+from mtfix.io import InputError
+from mtfix.pipeline import RULES_ONLY, WITH_MODEL, PipelineOptions
+from mtfix.rewrite import RewriterSettings
+
+EXIT_FOUND = 1
+EXIT_INPUT = 2
+EXIT_ENVIRONMENT = 3
+
+EPILOG = """\b
+Exit codes:
+  0  success (check: no problems found)
+  1  check found problems; eval gate failed; batch had failed documents
+  2  bad input or usage (missing, binary, empty or non-UTF-8 file)
+  3  environment: Java, LanguageTool or the model unavailable (see `mtfix doctor`)
+"""
+
+DEFAULTS = PipelineOptions()
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def fail(message: str, code: int) -> NoReturn:
+    click.echo(f"mtfix: error: {message}", err=True)
+    sys.exit(code)
+
+
+def one_line_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn the library's expected failures into a one-line message and an exit code."""
+
+    @wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except (InputError, UnknownDetectorError) as exc:
+            fail(str(exc), EXIT_INPUT)
+        except UnavailableError as exc:
+            fail(f"{exc} (run `mtfix doctor`)", EXIT_ENVIRONMENT)
+
+    return wrapper
+
+
+def _detector_names(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return DEFAULTS.detectors
+    return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
+_DETECTION = [
+    click.option(
+        "--detectors",
+        metavar="NAMES",
+        help=f"Comma-separated detectors [default: {','.join(DEFAULTS.detectors)}].",
+    ),
+    click.option(
+        "--lines", is_flag=True, help="Line-aligned corpus: each input line is one segment."
+    ),
+]
+
+_REWRITING = [
+    click.option("--no-model", is_flag=True, help="Rules only: never load the rewriting model."),
+    click.option(
+        "--model",
+        metavar="DIR",
+        default=DEFAULTS.settings.model,
+        show_default=True,
+        help="Rewriting model: a directory under models/, a path or a cached checkpoint.",
+    ),
+    click.option(
+        "--rewrite",
+        type=click.Choice(["flagged", "all"]),
+        default=DEFAULTS.rewrite,
+        help="Send only flagged sentences (default) or all to the model.",
+    ),
+    click.option(
+        "--beams",
+        type=click.IntRange(1, 8),
+        default=DEFAULTS.settings.beams,
+        show_default=True,
+        help="Rewrites the model proposes per sentence (beam search): more finds more, slower.",
+    ),
+]
+
+
+def pipeline_options(*, rewriting: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add the detection options (and, with ``rewriting``, the rewriter options) to a command
+    and hand it one ``options: PipelineOptions`` built from them."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            kwargs["options"] = _options(kwargs, rewriting=rewriting)
+            return fn(*args, **kwargs)
+
+        for option in reversed(_DETECTION + (_REWRITING if rewriting else [])):
+            wrapper = option(wrapper)
+        return wrapper
+
+    return decorate
+
+
+def _options(kwargs: dict[str, Any], *, rewriting: bool) -> PipelineOptions:
+    detectors = _detector_names(kwargs.pop("detectors"))
+    lines = kwargs.pop("lines")
+    if not rewriting:
+        return PipelineOptions(detectors=detectors, rewriters=RULES_ONLY, lines=lines)
+    no_model = kwargs.pop("no_model")
+    settings = RewriterSettings(model=kwargs.pop("model"), beams=kwargs.pop("beams"))
+    return PipelineOptions(
+        detectors=detectors,
+        rewriters=RULES_ONLY if no_model else WITH_MODEL,
+        settings=settings,
+        lines=lines,
+        rewrite="all" if kwargs.pop("rewrite") == "all" else "flagged",
+    )

@@ -1,0 +1,78 @@
+"""The tables every report format shares: scores, edits, flags, and the machine a run was on."""
+
+from __future__ import annotations
+
+import os
+import platform
+from datetime import UTC, datetime
+from typing import Any
+
+from mtfix import __version__
+from mtfix.evaluate.edits import BETA
+from mtfix.evaluate.flags import FlagCounts
+from mtfix.evaluate.score import Evaluation
+
+METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "ter": "TER"}
+
+Table = tuple[list[str], list[list[str]]]
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "machine": platform.machine(),
+        "cores": os.cpu_count(),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "mtfix": __version__,
+    }
+
+
+def pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:.3f}"
+
+
+def _ratio_row(name: str, c: FlagCounts) -> list[str]:
+    return [
+        name,
+        str(c.flags),
+        str(c.correct),
+        str(c.gold),
+        str(c.found),
+        pct(c.precision),
+        pct(c.recall),
+        pct(c.f1),
+    ]
+
+
+def score_table(ev: Evaluation) -> Table:
+    metrics = list(ev.scores["system"])
+    header = ["", *(METRIC_LABELS.get(m, m) for m in metrics)]
+    rows = [[who, *(f"{ev.scores[who][m]:.2f}" for m in metrics)] for who in ("source", "system")]
+    rows.append(["delta", *(f"{ev.delta[m]:+.2f}" for m in metrics)])
+    if sig := ev.significance:
+        rows.append(
+            [
+                f"p ({sig.system} vs {sig.baseline})",
+                *(f"{sig.results[m].p_value:.4f}" for m in metrics),
+            ]
+        )
+    return header, rows
+
+
+def edit_table(ev: Evaluation) -> Table:
+    header = ["type", "tp", "fp", "fn", "P", "R", f"F{BETA:g}"]
+    items = [("all", ev.edits.overall), *sorted(ev.edits.by_type.items())]
+    rows = [
+        [name, str(c.tp), str(c.fp), str(c.fn), pct(c.precision), pct(c.recall), pct(c.f(BETA))]
+        for name, c in items
+    ]
+    return header, rows
+
+
+def flag_table(ev: Evaluation) -> Table | None:
+    if ev.flags is None:
+        return None
+    header = ["", "flags", "correct", "gold", "found", "P", "R", "F1"]
+    rows = [_ratio_row("all", ev.flags.overall)]
+    rows += [_ratio_row(f"detector {k}", v) for k, v in sorted(ev.flags.by_detector.items())]
+    rows += [_ratio_row(f"category {k}", v) for k, v in sorted(ev.flags.by_category.items())]
+    return header, rows
