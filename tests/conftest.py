@@ -1,8 +1,10 @@
-"""Shared fixtures: one real LanguageTool server for the whole test session.
+"""Shared fixtures: one real LanguageTool server for the whole test session, on request.
 
-Every test that checks text talks to this server through ``MTFIX_LANGUAGETOOL_URL``, so the JVM
-starts once (a few seconds) instead of once per test, and subprocesses (the CLI, batch workers)
-reuse it too.
+A test that needs LanguageTool (it checks text with the default detectors, or runs a command that
+does) is marked ``languagetool`` (per test, or per module with ``pytestmark``); the first one
+starts the server, and every later one, and its subprocesses (the CLI, batch workers), talk to it
+through ``MTFIX_LANGUAGETOOL_URL``, so the JVM starts once. Unmarked tests never start Java:
+``pytest -m "not languagetool"`` runs on a machine without it.
 """
 
 from __future__ import annotations
@@ -14,13 +16,19 @@ from pathlib import Path
 import pytest
 
 from mtfix.core import Document, Span
-from mtfix.languagetool_server import LanguageToolServer
+from mtfix.languagetool.server import LanguageToolServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpora" / "geneva-summit-mt.txt"
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(autouse=True)
+def _languagetool_when_marked(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("languagetool"):
+        request.getfixturevalue("languagetool_url")
+
+
+@pytest.fixture(scope="session")
 def languagetool_url() -> Iterator[str]:
     if url := os.environ.get("MTFIX_LANGUAGETOOL_URL"):
         yield url

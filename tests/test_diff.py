@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mtfix.core import apply_edits
-from mtfix.rewrite.diff import tokens, word_changes
+from mtfix.diff import tokens, word_changes
 
 
 @pytest.mark.parametrize(

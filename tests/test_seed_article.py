@@ -10,6 +10,8 @@ import mtfix
 from mtfix.core import Span
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.languagetool
+
 GOLD = json.loads((ROOT / "eval" / "suites" / "seed" / "gold.json").read_text(encoding="utf-8"))
 
 

@@ -11,7 +11,11 @@ import sys
 import time
 from pathlib import Path
 
-from tests.test_batch_run import mt_lines, write_jsonl
+import pytest
+
+from tests.batch.test_run import mt_lines, write_jsonl
+
+pytestmark = pytest.mark.languagetool
 
 TEXT_DOCS = 16
 JSONL_DOCS = 8

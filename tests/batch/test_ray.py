@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_batch_run import batch, mt_lines, write_jsonl
+from tests.batch.test_run import batch, mt_lines, write_jsonl
+
+pytestmark = pytest.mark.languagetool
 
 REPORTS = {"manifest.sqlite", "manifest.sqlite-wal", "manifest.sqlite-shm", "summary.json"}
 

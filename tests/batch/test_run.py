@@ -8,10 +8,13 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from mtfix.cli import main
 from tests.conftest import ROOT, SEED
+
+pytestmark = pytest.mark.languagetool
 
 # No syntax detector: it loads spaCy in every worker process, which costs seconds per batch here
 # and adds nothing to what these tests check.

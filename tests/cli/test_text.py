@@ -12,6 +12,8 @@ import pytest
 
 from tests.conftest import SEED
 
+pytestmark = pytest.mark.languagetool
+
 MTFIX = [sys.executable, "-m", "mtfix"]
 
 

@@ -13,8 +13,8 @@ from mtfix.evaluate import gate
 from mtfix.evaluate.score import evaluate
 from mtfix.evaluate.suites import Corpus
 from mtfix.io import InputError
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 RO = ROOT / "eval" / "suites" / "mlqe-pe" / "ro-en"
 
 

@@ -14,8 +14,8 @@ from mtfix.cli import main
 from mtfix.core import Flag, Span
 from mtfix.evaluate.edits import ErrantMetric
 from mtfix.evaluate.flags import FlagMetric, GoldSpan
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 RO = ROOT / "eval" / "suites" / "mlqe-pe" / "ro-en"
 SACREBLEU = Path(sys.executable).parent / "sacrebleu"
 

@@ -13,6 +13,8 @@ from mtfix.core import Span
 from mtfix.evaluate.flags import GoldSpan
 from mtfix.evaluate.suites import Corpus, load_suites, split_lines
 
+pytestmark = pytest.mark.languagetool
+
 SUITES = ("seed", "mlqe-ro-en", "mlqe-ru-en", "mlqe-et-en", "mlqe-ne-en", "mlqe-si-en")
 
 

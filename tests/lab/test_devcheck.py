@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from mtfix.core import Edit, Span
-from mtfix.rewrite import Candidate
-from mtfix.rewrite.devcheck import _cand_json, score
+from mtfix.core import Candidate, Edit, Span
+from mtfix.lab.devcheck import _cand_json, score
 
 SOURCE = ["The cat sat on teh mat.", "Dogs bark at night."]
 REFS = [["The cat sat on the mat.", "Dogs bark at night."]]

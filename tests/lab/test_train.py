@@ -6,13 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from mtfix.rewrite import synth
-from mtfix.rewrite.backbone import cache_root
-from mtfix.rewrite.data import DataConfig, DataError, build_pairs, counts, held_out
-from mtfix.rewrite.diff import word_changes
-from mtfix.rewrite.model import ModelRewriter, merged_checkpoint
-from mtfix.rewrite.train import ConfigError, load_config, train
-from tests.rewrite_tiny import ROOT, tiny_causal
+from mtfix.diff import word_changes
+from mtfix.lab import synth
+from mtfix.lab.data import DataConfig, DataError, build_pairs, counts, held_out
+from mtfix.lab.train import ConfigError, load_config, train
+from mtfix.model.load import merged_checkpoint
+from mtfix.paths import cache_root
+from mtfix.rewrite import RewriterSettings
+from mtfix.rewrite.model import ModelRewriter
+from tests.rewrite.tiny import ROOT, tiny_causal
 
 
 def _config(path: Path, base: Path, max_steps: int) -> Path:
@@ -42,11 +44,11 @@ def test_train_writes_a_loadable_adapter_and_resumes(
     assert [r["step"] for r in log] == [1, 2, 3]
     assert all(r["loss"] > 0 for r in log)
 
-    rewriter = ModelRewriter(str(out))
+    rewriter = ModelRewriter(RewriterSettings(model=str(out)))
     # Loaded from the adapter merged into its base, cached once per adapter version.
     assert merged_checkpoint(out) in (cache_root() / "models" / "merged").iterdir()
-    assert not rewriter.loaded.seq2seq
-    assert isinstance(rewriter.rewrite(["The mayor met the delegation."])[0], str)
+    assert not rewriter.backend.loaded.seq2seq
+    assert isinstance(rewriter.backend.rewrite(["The mayor met the delegation."])[0], str)
 
     # More steps with the same data and model: continues from the checkpoint at step 3.
     _config(tmp_path / "model", base, max_steps=5)

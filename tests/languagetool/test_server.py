@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from mtfix.languagetool_server import LanguageToolError, LanguageToolServer
+from mtfix.languagetool.server import LanguageToolError, LanguageToolServer
 from tests.conftest import SEED
+
+pytestmark = pytest.mark.languagetool
 
 
 def _java_children(pid: int) -> list[int]:

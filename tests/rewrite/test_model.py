@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 from mtfix.core import Flag, Span, apply_edits
+from mtfix.model import ModelLoadError
+from mtfix.model.load import load, resolve
 from mtfix.pipeline import Pipeline, PipelineOptions
-from mtfix.rewrite import Rewriter
-from mtfix.rewrite.model import ModelLoadError, ModelRewriter, load, resolve
+from mtfix.rewrite import Rewriter, RewriterSettings
+from mtfix.rewrite.model import ModelRewriter
 from tests.conftest import document_of
-from tests.rewrite_tiny import ROOT, tiny_causal, tiny_t5
+from tests.rewrite.tiny import ROOT, tiny_causal, tiny_t5
 
 SHIPPED = ROOT / "models" / "gemma-mtfix"
 
@@ -37,13 +39,13 @@ def test_seq2seq_backend_generates_and_skips_sentences_over_the_window(
 ) -> None:
     model_dir = tiny_t5(tiny_dir)
     (model_dir / "mtfix-model.json").write_text(json.dumps({"window": 40}))
-    rewriter = ModelRewriter(str(model_dir), batch_size=2)
+    rewriter = ModelRewriter(RewriterSettings(model=str(model_dir)), batch_size=2)
     assert isinstance(rewriter, Rewriter)
-    assert rewriter.loaded.seq2seq
+    assert rewriter.backend.loaded.seq2seq
     short = ["The mayor met the delegation.", "It rained.", "The talks ended on Tuesday."]
     long = " ".join(["the delegation"] * 40) + "."
-    with caplog.at_level(logging.INFO, logger="mtfix.rewrite.model"):
-        out = rewriter.rewrite([*short, long])
+    with caplog.at_level(logging.INFO, logger="mtfix.model.transformers_backend"):
+        out = rewriter.backend.rewrite([*short, long])
     assert out[3] is None
     assert "over the model window of 40" in caplog.text
     assert all(isinstance(text, str) and "\n" not in text for text in out[:3])
@@ -53,21 +55,22 @@ def test_seq2seq_backend_generates_and_skips_sentences_over_the_window(
 def test_beam_search_gives_each_sentence_its_best_rewrites(
     tiny_dir: Path, backend: Callable[[Path], Path]
 ) -> None:
-    rewriter = ModelRewriter(str(backend(tiny_dir)), batch_size=2, beams=3)
+    settings = RewriterSettings(model=str(backend(tiny_dir)), beams=3)
+    rewriter = ModelRewriter(settings, batch_size=2)
     sentences = ["The mayor met the delegation.", "It rained.", "The talks ended on Tuesday."]
-    options = rewriter.rewrites(sentences)
+    options = rewriter.backend.rewrites(sentences)
     assert [len(o) for o in options] == [3, 3, 3]
     # Beam search's first hypothesis is the best one, which is what rewrite() returns.
-    assert rewriter.rewrite(sentences) == [o[0] for o in options]
+    assert rewriter.backend.rewrite(sentences) == [o[0] for o in options]
 
 
 def test_causal_backend_proposes_word_edits_in_document_offsets(tiny_dir: Path) -> None:
-    rewriter = ModelRewriter(str(tiny_causal(tiny_dir)))
-    assert not rewriter.loaded.seq2seq
+    rewriter = ModelRewriter(RewriterSettings(model=str(tiny_causal(tiny_dir))))
+    assert not rewriter.backend.loaded.seq2seq
     doc = document_of("First sentence stays.", "The mayor met the delegation.")
     target = doc.sentences[1]
     candidates = rewriter.propose(doc, [(target, [])])
-    rewrite = rewriter.rewrite([target.of(doc.text)])[0]
+    rewrite = rewriter.backend.rewrite([target.of(doc.text)])[0]
     assert rewrite is not None
     if rewrite.split() == target.of(doc.text).split():
         assert candidates == []  # the model kept the sentence: nothing to propose
@@ -85,13 +88,13 @@ def test_causal_backend_proposes_word_edits_in_document_offsets(tiny_dir: Path) 
 def test_preference_compares_whole_sentences_under_the_prompt(
     tiny_dir: Path, backend: Callable[[Path], Path]
 ) -> None:
-    rewriter = ModelRewriter(str(backend(tiny_dir)))
+    rewriter = ModelRewriter(RewriterSettings(model=str(backend(tiny_dir))))
     pairs = [("The mayor met.", "The mayor met."), ("a b", "a c"), ("a b", "a b c d e")]
-    same, other, longer = rewriter.preference(pairs)
+    same, other, longer = rewriter.backend.preference(pairs)
     assert same == pytest.approx(0.0, abs=1e-4)
     assert other != pytest.approx(0.0, abs=1e-6)
     # Sums over tokens: the probability of three more tokens is paid for.
-    (copy, extended) = rewriter.log_prob(["a b", "a b"], ["a b", "a b c d e"])
+    (copy, extended) = rewriter.backend.log_prob(["a b", "a b"], ["a b", "a b c d e"])
     assert longer == pytest.approx(extended - copy, abs=1e-4)
     assert copy < 0 and extended < 0
 
@@ -121,8 +124,8 @@ def test_directory_without_a_model_is_rejected(tmp_path: Path) -> None:
 @pytest.mark.model
 def test_shipped_adapter_loads_offline_and_fixes_a_misspelling(tmp_path: Path) -> None:
     assert (SHIPPED / "adapter_model.safetensors").stat().st_size < 50 * 2**20
-    rewriter = ModelRewriter("gemma-mtfix")
-    out = rewriter.rewrite(
+    rewriter = ModelRewriter(RewriterSettings(model="gemma-mtfix"))
+    out = rewriter.backend.rewrite(
         ["The goverment announced the new budget on Tuesday.", "The talks ended in Geneva."]
     )
     assert out[0] is not None and "government" in out[0] and "Tuesday" in out[0]
@@ -136,7 +139,7 @@ def test_shipped_adapter_loads_offline_and_fixes_a_misspelling(tmp_path: Path) -
 
 
 def test_plausible_detector_suggestions_are_put_to_the_model(tiny_dir: Path) -> None:
-    rewriter = ModelRewriter(str(tiny_causal(tiny_dir)))
+    rewriter = ModelRewriter(RewriterSettings(model=str(tiny_causal(tiny_dir))))
     doc = document_of("The monopolyists and the goverment met.")
     sentence = doc.sentences[0]
 
@@ -158,13 +161,14 @@ def test_plausible_detector_suggestions_are_put_to_the_model(tiny_dir: Path) -> 
     (cand,) = judged
     assert cand.origin == "model" and cand.edits[0].replacement == "monopolists"
     fixed = doc.text.replace("monopolyists", "monopolists")
-    assert cand.score == pytest.approx(rewriter.fluency_gain([(doc.text, fixed)])[0], abs=1e-4)
+    assert cand.score == pytest.approx(
+        rewriter.backend.fluency_gain([(doc.text, fixed)])[0], abs=1e-4
+    )
 
 
 def test_pipeline_hands_its_beam_count_to_the_model(tiny_dir: Path) -> None:
-    options = PipelineOptions(
-        detectors=("mt-artifacts",), model=str(tiny_causal(tiny_dir)), beams=3
-    )
+    settings = RewriterSettings(model=str(tiny_causal(tiny_dir)), beams=3)
+    options = PipelineOptions(detectors=("mt-artifacts",), settings=settings)
     model = Pipeline(options).rewriters[-1]
-    assert isinstance(model, ModelRewriter) and model.beams == 3
+    assert isinstance(model, ModelRewriter) and model.backend.beams == 3
     assert "beams:3" in options.signature()

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from mtfix.core import Document, Edit, Flag, Span, apply_edits
-from mtfix.rewrite import Candidate
-from mtfix.rewrite.diff import word_changes
-from mtfix.select import Policy, guard, regional_variant, select_edits
+from mtfix.core import Candidate, Document, Edit, Flag, Span, apply_edits
+from mtfix.diff import word_changes
+from mtfix.lexicon import regional_variant
+from mtfix.select import select
+from mtfix.select.guard import Policy, guard
 from tests.conftest import document_of
 
 
@@ -58,7 +59,7 @@ def test_guard_bounds_the_share_of_changed_words() -> None:
 def test_rules_candidate_is_accepted_without_a_model_candidate() -> None:
     doc = document_of("He go home.", "She is here.")
     rules = _cand(doc, 0, "He goes home.", origin="rules", score=0.0)
-    edits = select_edits(doc, [rules], [])
+    edits = select(doc, [rules], []).edits
     assert apply_edits(doc.text, edits) == "He goes home. She is here."
     assert all(e.origin == "rules" for e in edits)
 
@@ -68,16 +69,16 @@ def test_a_better_guarded_model_candidate_beats_rules_and_an_unsafe_one_does_not
     rules = _cand(doc, 0, "The atriots marched home in 1999 .", origin="rules", score=0.0)
     good = _cand(doc, 0, "The patriots marched home in 1999.", score=2.0)
     bad = _cand(doc, 0, "The patriots marched home in 2001.", score=5.0)
-    out = apply_edits(doc.text, select_edits(doc, [rules, good, bad], []))
+    out = apply_edits(doc.text, select(doc, [rules, good, bad], []).edits)
     assert out == "The patriots marched home in 1999."
-    assert apply_edits(doc.text, select_edits(doc, [rules, bad], [])) == apply_edits(
+    assert apply_edits(doc.text, select(doc, [rules, bad], []).edits) == apply_edits(
         doc.text, list(rules.edits)
     )
 
 
 def test_model_candidate_needs_a_positive_score_over_the_original() -> None:
     doc = document_of("The atriots marched home.")
-    assert select_edits(doc, [_cand(doc, 0, "The patriots marched home.", score=-0.5)], []) == []
+    assert select(doc, [_cand(doc, 0, "The patriots marched home.", score=-0.5)], []).edits == ()
 
 
 def test_overlapping_candidates_resolve_by_confidence() -> None:
@@ -85,9 +86,9 @@ def test_overlapping_candidates_resolve_by_confidence() -> None:
     sentence = Candidate(doc.sentences[0], (Edit(Span(3, 5), "goes", "rules", 0.5),), "rules")
     # A paragraph-level fix (a doubled sentence) reaching over the first sentence's edit.
     paragraph = Candidate(doc.paragraphs[0], (Edit(Span(0, 12), "", "rules", 0.9),), "rules")
-    edits = select_edits(doc, [sentence, paragraph], [])
+    edits = select(doc, [sentence, paragraph], []).edits
     assert apply_edits(doc.text, edits) == "He go home."
-    low_first = select_edits(doc, [Candidate(doc.sentences[0], sentence.edits, "rules")], [])
+    low_first = select(doc, [Candidate(doc.sentences[0], sentence.edits, "rules")], []).edits
     assert apply_edits(doc.text, low_first) == "He goes home. He go home."
 
 
@@ -106,14 +107,14 @@ def test_regional_respellings_are_not_fixes(old: str, new: str, variant: bool) -
     assert regional_variant(old, new) is variant
     doc = document_of(f"The {old} met.")
     rules = _cand(doc, 0, f"The {new} met.", origin="rules", score=0.0)
-    assert bool(select_edits(doc, [rules], [])) is not variant
+    assert bool(select(doc, [rules], []).edits) is not variant
 
 
 def test_a_model_win_keeps_the_rules_fixes_elsewhere_in_the_sentence() -> None:
     doc = document_of("Talks ▼ ended with the monopolyists in Geneva.")
     rules = Candidate(doc.sentences[0], (Edit(Span(6, 8), "", "rules", 0.95),), "rules")
     model = _cand(doc, 0, "Talks ▼ ended with the monopolists in Geneva.", score=4.0)
-    out = apply_edits(doc.text, select_edits(doc, [rules, model], []))
+    out = apply_edits(doc.text, select(doc, [rules, model], []).edits)
     assert out == "Talks ended with the monopolists in Geneva."
 
 
@@ -228,3 +229,49 @@ def test_a_spelling_fix_undoes_at_most_two_slips_a_word() -> None:
         guard(doc, _cand(doc, 0, "Iscariot is a secretary."), [], Policy(max_spelling_edits=3))
         is None
     )
+
+
+@pytest.mark.parametrize(
+    ("rule", "source", "rewrite", "score"),
+    [
+        ("evidence", "The atriots marched home.", "The patriots marched home.", 0.2),
+        ("quotation", 'He said "we will go" today.', 'He said "we shall go" today.', 2.0),
+        ("quote-marks", 'He said "the talks wll go on.', 'He said "the talks will go on."', 2.0),
+        ("numbers-and-dates", "The zlorp met 12 men.", "The zlorp met 13 men.", 2.0),
+        ("names", "Putin met Bidden in Geneva.", "Putin met Obama in Geneva.", 2.0),
+        ("size", "the zlorps and the blorps went.", "the cats and dogs ran away quickly.", 2.0),
+        ("deletions", "They met in Sudan, hitana and Kenya.", "They met in Sudan and Kenya.", 2.0),
+        ("common-words", "The talks ended well.", "The talks ended badly.", 2.0),
+        ("spelling-like", "The verglimm was seen.", "The reality was seen.", 2.0),
+        (
+            "insertions",
+            "The unuselessly was seen in town.",
+            "The uselessly was seen in the town.",
+            2.0,
+        ),
+    ],
+)
+def test_each_guard_rule_names_itself_when_it_rejects(
+    rule: str, source: str, rewrite: str, score: float
+) -> None:
+    doc = document_of(source)
+    rejected = guard(doc, _cand(doc, 0, rewrite, score=score), [])
+    assert rejected is not None and rejected.rule == rule, rejected
+
+
+def test_an_edit_outside_its_sentence_is_rejected_by_within_sentence() -> None:
+    doc = document_of("The atriots marched.", "They came home.")
+    edit = Edit(Span(doc.sentences[1].start, doc.sentences[1].start + 4), "Then", "model")
+    rejected = guard(doc, Candidate(doc.sentences[0], (edit,), "model", 2.0), [])
+    assert rejected is not None and rejected.rule == "within-sentence"
+
+
+def test_selection_explains_every_candidate() -> None:
+    doc = document_of("The atriots marched home in 1999.")
+    rules = _cand(doc, 0, "The atriots marched home in 1999!", origin="rules", score=0.0)
+    good = _cand(doc, 0, "The patriots marched home in 1999.", score=2.0)
+    bad = _cand(doc, 0, "The patriots marched home in 2001.", score=5.0)
+    decisions = {d.candidate.score: d for d in select(doc, [rules, good, bad], []).decisions}
+    assert decisions[2.0].accepted and decisions[2.0].rule == ""
+    assert not decisions[5.0].accepted and decisions[5.0].rule == "numbers-and-dates"
+    assert not decisions[0.0].accepted and decisions[0.0].rule == "outscored"
