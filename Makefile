@@ -17,7 +17,8 @@ export MTFIX_CACHE
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test bootstrap system-deps venv languagetool model-cache lint bench eval clean-cache
+.PHONY: run test bootstrap system-deps venv languagetool model-cache lint bench eval ci-eval \
+	install-check clean-cache
 
 run: bootstrap
 	$(BIN)/mtfix clean $(SEED)
@@ -43,7 +44,7 @@ venv: $(VENV_STAMP)
 $(VENV_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[model,parse,dev]'
+	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
 languagetool: $(LT_STAMP)
@@ -54,7 +55,7 @@ $(LT_STAMP): languagetool/pom.xml
 
 model-cache: $(MODEL_STAMP)
 $(MODEL_STAMP): $(VENV_STAMP)
-	$(BIN)/python -m mtfix.rewrite.backbone
+	$(BIN)/python -m mtfix.model.backbone
 	mkdir -p $(dir $@) && touch $@
 
 lint: venv
@@ -63,12 +64,25 @@ lint: venv
 	$(BIN)/mypy
 
 bench: bootstrap
-	$(BIN)/python -m mtfix.bench.check
-	$(BIN)/python -m mtfix.bench.model
-	$(BIN)/python -m mtfix.bench.batch
+	$(BIN)/python -m mtfix.lab.bench.check
+	$(BIN)/python -m mtfix.lab.bench.model
+	$(BIN)/python -m mtfix.lab.bench.batch
 
 eval: bootstrap
 	$(BIN)/mtfix eval all --report eval/reports/latest.md --check-baseline eval/baseline.json
+
+# What CI publishes: the rules system on every suite (MLQE-PE dev sampled), gated by the baseline,
+# with Markdown and JUnit reports under reports/.
+CI_SAMPLE ?= 200
+ci-eval: bootstrap
+	mkdir -p reports
+	$(BIN)/mtfix eval all --system rules --sample $(CI_SAMPLE) --report reports/eval.md \
+	  --report reports/eval.xml --check-baseline eval/baseline.json
+
+# The base install (no extras) checks and cleans with the rules; the model extra adds the
+# rewriter. Both proved in a fresh virtualenv from a built wheel, run outside the checkout.
+install-check: bootstrap
+	.ci/install-check
 
 clean-cache:
 	rm -rf $(MTFIX_CACHE)
