@@ -15,7 +15,15 @@ from mtfix.evaluate.suites import Corpus, load_suites, split_lines
 
 pytestmark = pytest.mark.languagetool
 
-SUITES = ("seed", "mlqe-ro-en", "mlqe-ru-en", "mlqe-et-en", "mlqe-ne-en", "mlqe-si-en")
+SUITES = (
+    "seed",
+    "ja-news",
+    "mlqe-ro-en",
+    "mlqe-ru-en",
+    "mlqe-et-en",
+    "mlqe-ne-en",
+    "mlqe-si-en",
+)
 
 
 def _run(*args: str) -> Result:
@@ -40,7 +48,9 @@ def test_every_suite_is_configured_and_aligned() -> None:
         assert all(len(r) == len(corpus.source) for r in corpus.references)
     seed = config.get("seed").load()
     assert not seed.lines and seed.gold is not None and len(seed.gold) == 40
-    assert all(config.get(n).lines for n in SUITES[1:])
+    ja_news = config.get("ja-news").load()
+    assert not ja_news.lines and ja_news.gold is not None and len(ja_news.gold) == 74
+    assert all(config.get(n).lines for n in SUITES[2:])
 
 
 def test_rules_beat_raw_mt_on_the_seed_article(seed: tuple[Result, Path]) -> None:
