@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from mtfix.languagetool import LANGUAGETOOL_VERSION
 from mtfix.languagetool import server as lt
 
 
@@ -26,16 +27,16 @@ def run_checks() -> Iterator[CheckOutcome]:
     yield CheckOutcome("java", True, f"{java} ({lt.java_version(java)})")
 
     jars = lt.jar_dir()
-    server_jar = jars / f"languagetool-server-{lt.LANGUAGETOOL_VERSION}.jar"
+    server_jar = jars / f"languagetool-server-{LANGUAGETOOL_VERSION}.jar"
     if not server_jar.is_file():
         yield CheckOutcome(
             "languagetool",
             False,
-            f"LanguageTool {lt.LANGUAGETOOL_VERSION} not in {jars}",
+            f"LanguageTool {LANGUAGETOOL_VERSION} not in {jars}",
             "make languagetool  (fetches the jars from Maven Central with mvn)",
         )
         return
-    yield CheckOutcome("languagetool", True, f"version {lt.LANGUAGETOOL_VERSION} in {jars}")
+    yield CheckOutcome("languagetool", True, f"version {LANGUAGETOOL_VERSION} in {jars}")
 
     started = time.monotonic()
     try:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from mtfix import __version__, detect, rewrite
 from mtfix.core import Candidate, Document, Edit, Flag, Span, Target, apply_edits
-from mtfix.languagetool.server import LANGUAGETOOL_VERSION
+from mtfix.languagetool import LANGUAGETOOL_VERSION
 from mtfix.model import DEFAULT_MODEL
 from mtfix.rewrite import RewriterSettings
 from mtfix.segment import segment

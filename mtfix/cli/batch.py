@@ -10,7 +10,8 @@ import click
 from mtfix import detect
 from mtfix.batch.runner import DEFAULT_GLOBS, BatchOptions, run_batch
 from mtfix.batch.summary import render
-from mtfix.cli.common import EPILOG, EXIT_FOUND, one_line_errors, pipeline_options
+from mtfix.cli import EPILOG
+from mtfix.cli.common import EXIT_FOUND, one_line_errors, pipeline_options
 from mtfix.pipeline import PipelineOptions
 
 

@@ -28,14 +28,6 @@ EXIT_FOUND = 1
 EXIT_INPUT = 2
 EXIT_ENVIRONMENT = 3
 
-EPILOG = """\b
-Exit codes:
-  0  success (check: no problems found)
-  1  check found problems; eval gate failed; batch had failed documents
-  2  bad input or usage (missing, binary, empty or non-UTF-8 file)
-  3  environment: Java, LanguageTool or the model unavailable (see `mtfix doctor`)
-"""
-
 DEFAULTS = PipelineOptions()
 
 P = ParamSpec("P")

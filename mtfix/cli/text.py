@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from mtfix.cli.common import EPILOG, EXIT_FOUND, one_line_errors, pipeline_options
+from mtfix.cli import EPILOG
+from mtfix.cli.common import EXIT_FOUND, one_line_errors, pipeline_options
 from mtfix.io import atomic_writer, read_text
 from mtfix.pipeline import Pipeline, PipelineOptions
 from mtfix.render import render_check_text, render_diff

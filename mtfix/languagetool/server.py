@@ -29,9 +29,9 @@ from pathlib import Path
 from types import TracebackType
 
 from mtfix.core import UnavailableError
+from mtfix.languagetool import LANGUAGETOOL_VERSION
 from mtfix.paths import cache_root
 
-LANGUAGETOOL_VERSION = "6.8"
 STARTUP_TIMEOUT_S = 90.0
 _PR_SET_PDEATHSIG = 1
 
