@@ -13,7 +13,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 STDIN = "-"
 # Above this a "text" file is more likely a dump or a mistake than an article.
@@ -71,13 +71,16 @@ def read_lines(path: str | Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def atomic_writer(path: str | Path, mode: str = "w") -> Iterator[IO[str]]:
-    """Write to a temporary sibling of ``path`` and rename it into place on success only."""
+def atomic_writer(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """Write to a temporary sibling of ``path`` and rename it into place on success only; ``mode``
+    "wb" for bytes (a CAT file keeps its own declared encoding)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, mode, encoding="utf-8", newline="") as handle:
+        binary = "b" in mode
+        encoding, newline = (None, None) if binary else ("utf-8", "")
+        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
