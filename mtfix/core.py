@@ -49,6 +49,19 @@ class Span:
 
 
 @dataclass(frozen=True)
+class Aligned:
+    """A stretch of a document with the source text it translates (a CAT unit, or a line or
+    paragraph of ``--source``): what bilingual checks compare. Inline tags are U+FFFC in both
+    texts (mtfix.formats.inline.TAG), named in order by the ``*_tags`` labels."""
+
+    span: Span
+    source: str
+    id: str = ""
+    source_tags: tuple[str, ...] = ()
+    target_tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Document:
     """The original text and its segmentation; built once by :func:`mtfix.segment.segment`."""
 
@@ -57,6 +70,10 @@ class Document:
     sentences: tuple[Span, ...]
     # A line-aligned corpus (``--lines``): each line is its own segment, unrelated to the others.
     lines: bool = False
+    # Where the text has a source: one entry per aligned segment, in order; empty for monolingual.
+    aligned: tuple[Aligned, ...] = ()
+    # Stretches no edit may touch: inline tags and code placeholders.
+    protected: tuple[Span, ...] = ()
     _line_starts: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
