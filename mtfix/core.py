@@ -89,6 +89,16 @@ class Document:
                 return p
         return None
 
+    def aligned_at(self, span: Span) -> Aligned | None:
+        """The aligned segment a span lies in: how a flag names its CAT unit."""
+        for segment in self.aligned:
+            if segment.span.contains(span) or segment.span.overlaps(span):
+                return segment
+        return None
+
+    def touches_protected(self, span: Span) -> bool:
+        return any(span.overlaps(p) or p.contains(span) for p in self.protected)
+
     def line_col(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a character offset, as editors and compilers print them."""
         line = bisect_right(self._line_starts, offset)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
-from mtfix import __version__, detect, rewrite
+from mtfix import __version__, detect, mqm, rewrite
 from mtfix.core import Candidate, Document, Edit, Flag, Span, Target, apply_edits
 from mtfix.languagetool import LANGUAGETOOL_VERSION
 from mtfix.model import DEFAULT_MODEL
@@ -55,13 +55,35 @@ class PipelineOptions:
         return "|".join(f"{k}:{v}" for k, v in parts.items())
 
 
+def flag_record(doc: Document, flag: Flag) -> dict[str, Any]:
+    """A flag as JSON: its offsets, its MQM class and, in a bilingual document, its unit id."""
+    record = flag.to_dict()
+    classification = mqm.of(flag)
+    record["mqm"] = {
+        "dimension": classification.dimension.value,
+        "severity": classification.severity.value,
+    }
+    if (segment := doc.aligned_at(flag.span)) is not None:
+        record["unit"] = segment.id
+    return record
+
+
+def mqm_summary(doc: Document, flags: Sequence[Flag]) -> dict[str, Any]:
+    words = mqm.word_count(doc.text)
+    return {
+        "words": words,
+        "penalty": round(mqm.penalty(flags, words), 2),
+        "by_dimension": mqm.breakdown(flags),
+    }
+
+
 @dataclass(frozen=True)
 class CheckResult:
     document: Document
     flags: tuple[Flag, ...]
 
     def to_dict(self) -> list[dict[str, Any]]:
-        return [f.to_dict() for f in self.flags]
+        return [flag_record(self.document, f) for f in self.flags]
 
 
 @dataclass(frozen=True)
@@ -79,7 +101,8 @@ class CleanResult:
         out: dict[str, Any] = {
             "text": self.text,
             "edits": [e.to_dict() for e in self.edits],
-            "flags": [f.to_dict() for f in self.flags],
+            "flags": [flag_record(self.document, f) for f in self.flags],
+            "mqm": mqm_summary(self.document, self.flags),
         }
         if explain:
             out["decisions"] = [d.to_dict() for d in self.decisions]
@@ -96,10 +119,12 @@ def sentence_for(doc: Document, span: Span) -> Span:
 
 
 class Pipeline:
-    def __init__(self, options: PipelineOptions | None = None) -> None:
+    def __init__(self, options: PipelineOptions | None = None, glossary: str | None = None) -> None:
         self.options = options or PipelineOptions()
         self.detectors = detect.load(self.options.detectors)
         self.rewriters = rewrite.load(self.options.rewriters, self.options.settings)
+        self.glossary = glossary
+        self._bilingual: list[detect.Detector] | None = None
 
     def warm(self) -> None:
         """Load every rewriter's resources now, so a broken one fails before any document."""
@@ -110,9 +135,22 @@ class Pipeline:
         for rewriter in self.rewriters:
             rewrite.close(rewriter)
 
+    def bilingual_detectors(self) -> list[detect.Detector]:
+        """The QA group, loaded on the first document that has a source (it needs the cat
+        extra, which a monolingual run never imports)."""
+        if self._bilingual is None:
+            from mtfix.detect.qa import QADetector
+
+            chosen = {d.name for d in self.detectors}
+            self._bilingual = [] if "qa" in chosen else [QADetector(self.glossary)]
+        return self._bilingual
+
     def check(self, text: str) -> CheckResult:
-        doc = segment(text, lines=self.options.lines)
-        flags = [flag for detector in self.detectors for flag in detector.detect(doc)]
+        return self.check_document(segment(text, lines=self.options.lines))
+
+    def check_document(self, doc: Document) -> CheckResult:
+        detectors = self.detectors + (self.bilingual_detectors() if doc.aligned else [])
+        flags = [flag for detector in detectors for flag in detector.detect(doc)]
         flags.sort(key=lambda f: (f.span.start, f.span.end, f.detector, f.rule))
         return CheckResult(doc, tuple(flags))
 
@@ -126,8 +164,11 @@ class Pipeline:
         return [(s, by_sentence[s]) for s in doc.sentences if s in by_sentence]
 
     def clean(self, text: str) -> CleanResult:
-        checked = self.check(text)
-        doc, flags = checked.document, checked.flags
+        return self.clean_document(segment(text, lines=self.options.lines))
+
+    def clean_document(self, doc: Document) -> CleanResult:
+        checked = self.check_document(doc)
+        text, flags = doc.text, checked.flags
         if not doc.sentences:
             return CleanResult(doc, text, (), flags)
         targets = self.targets(doc, flags)
@@ -135,7 +176,8 @@ class Pipeline:
         for rewriter in self.rewriters:
             candidates += rewriter.propose(doc, targets)
         selection = select(doc, candidates, flags)
-        edits = selection.edits
+        # Inline tags and code placeholders are never edited, whatever a rewriter proposed.
+        edits = tuple(e for e in selection.edits if not doc.touches_protected(e.span))
         left = tuple(f for f in flags if not any(e.span.touches(f.span) for e in edits))
         resolved = tuple(f for f in flags if f not in left)
         return CleanResult(

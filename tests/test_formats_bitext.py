@@ -11,7 +11,7 @@ from mtfix.core import Edit, Span
 from mtfix.detect.artifacts import MTArtifactDetector
 from mtfix.detect.qa import QADetector
 from mtfix.formats import TAG
-from mtfix.formats.bitext import aligned_at, changes, from_texts, from_units
+from mtfix.formats.bitext import changes, from_texts, from_units
 from mtfix.io import InputError
 from mtfix.rewrite.rules import RuleRewriter
 from mtfix.select import select_edits
@@ -53,7 +53,7 @@ def test_a_clean_of_a_cat_file_changes_only_fixed_targets(tmp_path: Path) -> Non
     assert cat is not None
     doc = from_units(cat.units)
     flags = QADetector().detect(doc) + MTArtifactDetector().detect(doc)
-    by_rule = {(f.rule, aligned_at(doc, f.span).id) for f in flags}
+    by_rule = {(f.rule, doc.aligned_at(f.span).id) for f in flags}
     assert ("NUMBER_MISMATCH", "headline") in by_rule
     assert ("DOUBLE_SPACE", "body::s2") in by_rule
     sentences = {s: [f for f in flags if s.contains(f.span)] for s in doc.sentences}
@@ -107,7 +107,7 @@ def test_empty_mt_line_is_flagged_against_its_source() -> None:
     doc = from_texts(
         "One.\n\nThree.\n", "一。\n二。\n三。\n", lines=True, target_name="a", source_name="b"
     )
-    assert [(f.rule, aligned_at(doc, f.span).id) for f in QADetector().detect(doc)] == [
+    assert [(f.rule, doc.aligned_at(f.span).id) for f in QADetector().detect(doc)] == [
         ("EMPTY_TARGET", "2")
     ]
 

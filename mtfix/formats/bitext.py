@@ -89,7 +89,7 @@ def changes(doc: Document, edits: Sequence[Edit]) -> dict[int, Change]:
     never joins segments); one that touches a protected span is refused, as the guard does."""
     by_unit: dict[int, list[Edit]] = {}
     for edit in edits:
-        if any(edit.span.overlaps(p) or p.contains(edit.span) for p in doc.protected):
+        if doc.touches_protected(edit.span):
             raise ValueError(f"edit {edit.span} touches an inline tag or placeholder")
         index = next((i for i, a in enumerate(doc.aligned) if a.span.contains(edit.span)), None)
         if index is None:
@@ -102,11 +102,3 @@ def changes(doc: Document, edits: Sequence[Edit]) -> dict[int, Change]:
         )
         for index, unit_edits in by_unit.items()
     }
-
-
-def aligned_at(doc: Document, span: Span) -> Aligned | None:
-    """The aligned segment a flag's span lies in: how flags report unit ids."""
-    for segment_ in doc.aligned:
-        if segment_.span.contains(span) or segment_.span.overlaps(span):
-            return segment_
-    return None

@@ -42,7 +42,8 @@ def test_check_json_is_a_list_of_flags_with_offsets() -> None:
     flags = json.loads(run("check", str(SEED), "--format", "json").stdout)
     assert flags and isinstance(flags, list)
     keys = {"start", "end", "detector", "rule", "category", "severity", "message", "suggestions"}
-    assert all(set(f) == keys for f in flags)
+    assert all(set(f) == keys | {"mqm"} for f in flags)
+    assert {f["mqm"]["dimension"] for f in flags} >= {"accuracy", "linguistic-conventions"}
     assert any(text[f["start"] : f["end"]] == "monopolyists" for f in flags)
 
 
@@ -51,7 +52,8 @@ def test_clean_json_and_output_file(tmp_path: Path) -> None:
     proc = run("clean", str(SEED), "--no-model", "--format", "json", "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert set(data) == {"text", "edits", "flags"}
+    assert set(data) == {"text", "edits", "flags", "mqm"}
+    assert data["mqm"]["words"] > 500 and data["mqm"]["penalty"] > 0
     assert "Byden" not in data["text"]
     assert {e["origin"] for e in data["edits"]} == {"rules"}
     assert not list(tmp_path.glob(".*.tmp")), "temporary file left behind"
