@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from mtfix import __version__, detect, mqm, rewrite
 from mtfix.core import Candidate, Document, Edit, Flag, Span, Target, apply_edits
@@ -19,6 +19,9 @@ from mtfix.model import DEFAULT_MODEL
 from mtfix.rewrite import RewriterSettings
 from mtfix.segment import segment
 from mtfix.select import Decision, select
+
+if TYPE_CHECKING:
+    from mtfix.detect.qa.glossary import Glossary
 
 RewriteScope = Literal["flagged", "all"]
 RULES_ONLY = ("rules",)
@@ -119,7 +122,9 @@ def sentence_for(doc: Document, span: Span) -> Span:
 
 
 class Pipeline:
-    def __init__(self, options: PipelineOptions | None = None, glossary: str | None = None) -> None:
+    def __init__(
+        self, options: PipelineOptions | None = None, glossary: Glossary | None = None
+    ) -> None:
         self.options = options or PipelineOptions()
         self.detectors = detect.load(self.options.detectors)
         self.rewriters = rewrite.load(self.options.rewriters, self.options.settings)

@@ -10,15 +10,20 @@ from mtfix.core import check_disjoint
 from mtfix.pipeline import CheckResult, CleanResult
 
 
-def render_check_text(name: str, result: CheckResult) -> Iterator[str]:
-    """``path:line:col: category rule-id: message [-> suggestion]``, one line per flag."""
+def render_check_text(name: str, result: CheckResult, *, units: bool = False) -> Iterator[str]:
+    """``path:line:col: category rule-id: message [-> suggestion]``, one line per flag; with
+    ``units`` (a CAT file) ``path:UNIT-ID:col:``, the column counted in the unit's MT."""
+    doc = result.document
     for flag in result.flags:
-        line, col = result.document.line_col(flag.span.start)
+        line, col = doc.line_col(flag.span.start)
+        where = f"{line}:{col}"
+        if units and (segment := doc.aligned_at(flag.span)) is not None:
+            where = f"{segment.id}:{flag.span.start - segment.span.start + 1}"
         hint = ""
         if flag.suggestions:
             hint = f" -> {flag.suggestions[0]!r}" if flag.suggestions[0] else " -> (delete)"
         message = " ".join(flag.message.split())
-        yield f"{name}:{line}:{col}: {flag.category} {flag.rule}: {message}{hint}"
+        yield f"{name}:{where}: {flag.category} {flag.rule}: {message}{hint}"
 
 
 def render_diff(result: CleanResult, *, color: bool) -> str:

@@ -96,6 +96,30 @@ _REWRITING = [
 ]
 
 
+# check and clean only: batch and eval do not read sources yet.
+_BILINGUAL = [
+    click.option(
+        "--source",
+        metavar="FILE",
+        type=click.Path(dir_okay=False),
+        help="The source text FILE translates (aligned by line with --lines, else by paragraph): "
+        "turns on the bilingual QA checks.",
+    ),
+    click.option(
+        "--glossary",
+        metavar="FILE",
+        type=click.Path(dir_okay=False),
+        help="Terms (CSV or TBX) the QA checks enforce; needs a source (a CAT file or --source).",
+    ),
+]
+
+
+def bilingual_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(_BILINGUAL):
+        fn = option(fn)
+    return fn
+
+
 def pipeline_options(*, rewriting: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Add the detection options (and, with ``rewriting``, the rewriter options) to a command
     and hand it one ``options: PipelineOptions`` built from them."""

@@ -190,6 +190,7 @@ class Xliff2File(CatFile):
             xml.indent_like_siblings(notes)
         element = etree.SubElement(notes, f"{self._ns}note", category=NOTE_ORIGIN)
         element.text = note
+        xml.indent_like_siblings(element)
 
     def _serialize(self) -> bytes:
         return xml.serialize(self._root, self.data)
