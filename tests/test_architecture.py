@@ -15,7 +15,18 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "mtfix"
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("ground", ("mtfix", "mtfix.core", "mtfix.lexicon", "mtfix.paths", "mtfix.io", "mtfix.diff")),
+    (
+        "ground",
+        (
+            "mtfix",
+            "mtfix.core",
+            "mtfix.lexicon",
+            "mtfix.paths",
+            "mtfix.io",
+            "mtfix.diff",
+            "mtfix.mqm",
+        ),
+    ),
     ("services", ("mtfix.languagetool", "mtfix.model", "mtfix.doctor")),
     ("text", ("mtfix.segment", "mtfix.formats")),
     ("detect", ("mtfix.detect",)),

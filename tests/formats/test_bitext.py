@@ -14,9 +14,9 @@ from mtfix.formats import TAG
 from mtfix.formats.bitext import changes, from_texts, from_units
 from mtfix.io import InputError
 from mtfix.rewrite.rules import RuleRewriter
-from mtfix.select import select_edits
+from mtfix.select import select
 
-DATA = Path(__file__).parent / "data" / "cat"
+DATA = Path(__file__).parent.parent / "data" / "cat"
 
 
 def test_units_become_paragraphs_with_sources_ids_and_protected_tags() -> None:
@@ -58,7 +58,7 @@ def test_a_clean_of_a_cat_file_changes_only_fixed_targets(tmp_path: Path) -> Non
     assert ("DOUBLE_SPACE", "body::s2") in by_rule
     sentences = {s: [f for f in flags if s.contains(f.span)] for s in doc.sentences}
     candidates = RuleRewriter().propose(doc, [(s, fs) for s, fs in sentences.items() if fs])
-    edits = select_edits(doc, candidates, flags)
+    edits = select(doc, candidates, flags).edits
     out = tmp_path / "out.xlf"
     cat.write(out, changes(doc, edits))
 

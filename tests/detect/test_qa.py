@@ -14,7 +14,7 @@ from mtfix.detect.qa.glossary import Glossary
 from mtfix.formats import TAG
 from mtfix.io import InputError
 
-DATA = Path(__file__).parent / "data" / "qa"
+DATA = Path(__file__).parent.parent / "data" / "qa"
 
 
 def _rules(pair: Pair, prefix: str) -> list[tuple[str, str]]:
