@@ -96,8 +96,19 @@ class Document:
                 return segment
         return None
 
+    def source_of(self, span: Span) -> str | None:
+        """The source text that ``span`` (a sentence, a flag) translates: its aligned segment's,
+        inline tags as U+FFFC; None in a monolingual document. What a rewriter reads to check
+        its rewrite against the source."""
+        segment = self.aligned_at(span)
+        return segment.source if segment is not None else None
+
     def touches_protected(self, span: Span) -> bool:
-        return any(span.overlaps(p) or p.contains(span) for p in self.protected)
+        """Whether an edit of ``span`` would change a protected stretch: it replaces one of its
+        characters or inserts strictly inside it (an insertion beside a tag leaves it whole)."""
+        if len(span) == 0:
+            return any(p.start < span.start < p.end for p in self.protected)
+        return any(p.start < span.end and span.start < p.end for p in self.protected)
 
     def line_col(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a character offset, as editors and compilers print them."""

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mtfix.core import Edit, OverlappingEditsError, Span, apply_edits
+from mtfix.core import Aligned, Document, Edit, OverlappingEditsError, Span, apply_edits
 from mtfix.segment import segment
 
 TEXT = st.text(
@@ -86,3 +86,35 @@ def test_edits_never_touch_text_outside_their_spans(case: tuple[str, list[Edit]]
         cursor_out += len(gap) + len(edit.replacement)
         cursor_in = edit.span.end
     assert out[cursor_out:] == text[cursor_in:]
+
+
+def _bilingual() -> Document:
+    # "Hi %s." translates "やあ%s。"; "Bye." translates "じゃあ。"
+    text = "Hi %s.\n\nBye."
+    aligned = (Aligned(Span(0, 6), "やあ%s。", "u1"), Aligned(Span(8, 12), "じゃあ。", "u2"))
+    return Document(text, (Span(0, 6), Span(8, 12)), (Span(0, 6), Span(8, 12)), False, aligned,
+                    (Span(3, 5),))  # fmt: skip
+
+
+def test_a_rewriter_reads_a_sentences_source() -> None:
+    doc = _bilingual()
+    assert doc.source_of(Span(0, 6)) == "やあ%s。"
+    assert doc.source_of(Span(8, 12)) == "じゃあ。"
+    assert doc.source_of(Span(12, 12)) == "じゃあ。"  # an insertion at the segment's end
+    assert Document("Hi.", (Span(0, 3),), (Span(0, 3),)).source_of(Span(0, 3)) is None
+
+
+@pytest.mark.parametrize(
+    ("span", "touches"),
+    [
+        (Span(3, 5), True),  # the placeholder itself
+        (Span(2, 4), True),  # reaches into it
+        (Span(4, 4), True),  # an insertion splitting "%s"
+        (Span(3, 3), False),  # an insertion before it leaves it whole
+        (Span(5, 5), False),  # and after it
+        (Span(0, 2), False),
+        (Span(5, 6), False),
+    ],
+)
+def test_an_edit_may_not_change_or_split_a_protected_span(span: Span, touches: bool) -> None:
+    assert _bilingual().touches_protected(span) is touches
