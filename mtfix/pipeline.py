@@ -181,8 +181,7 @@ class Pipeline:
         for rewriter in self.rewriters:
             candidates += rewriter.propose(doc, targets)
         selection = select(doc, candidates, flags)
-        # Inline tags and code placeholders are never edited, whatever a rewriter proposed.
-        edits = tuple(e for e in selection.edits if not doc.touches_protected(e.span))
+        edits = selection.edits
         left = tuple(f for f in flags if not any(e.span.touches(f.span) for e in edits))
         resolved = tuple(f for f in flags if f not in left)
         return CleanResult(

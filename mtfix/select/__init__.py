@@ -6,7 +6,9 @@ Per sentence the options are: the original (no edit), the rules candidate (at mo
 0. **Edit filter** (all candidates). An edit that only respells a word between British and
    American English is dropped (:func:`mtfix.lexicon.regional_variant`): it fixes nothing, and on
    MLQE-PE dev such edits were most of the harm the rules did (TER +0.62 → +0.11 on 300 ro-en
-   lines).
+   lines). A rules candidate also loses any edit that would change an inline tag or placeholder
+   (``Document.protected``): its fixes stand alone, so the others stay; a model rewrite is judged
+   whole, by the guard's ``protected`` rule.
 1. **Guard** (model candidates only): the named rules of :mod:`mtfix.select.guard`.
 2. **Score** each guarded option::
 
@@ -81,10 +83,16 @@ def select(
         kept = tuple(
             e for e in cand.edits if not regional_variant(e.span.of(doc.text), e.replacement)
         )
+        dropped = ("regional-variant", "only respells US/UK")
+        if cand.origin == "rules" and kept:
+            safe = tuple(e for e in kept if not doc.touches_protected(e.span))
+            if not safe:
+                dropped = ("protected", "changes an inline tag or placeholder")
+            kept = safe
         if kept:
             by_sentence[cand.sentence].append((n, replace(cand, edits=kept)))
         elif cand.edits:
-            decisions[n] = Decision(cand, False, "regional-variant", "only respells US/UK")
+            decisions[n] = Decision(cand, False, *dropped)
 
     chosen: list[tuple[int, Candidate]] = []
     for sentence, cands in by_sentence.items():

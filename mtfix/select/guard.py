@@ -9,6 +9,9 @@ still changed meaning ("stratified armour" → "armored vehicles" on ro-en dev; 
 → "strengthening sanctions" on train lines the model never saw). What the model does well is
 respelling what no dictionary knows, so that is what the rules let through:
 
+- ``protected``: no edit changes an inline tag or code placeholder of a CAT file or a source-aligned
+  text (``Document.protected``); the CAT file could not be written back, or its software would
+  break. The selector drops such an edit from a rules candidate too (its fixes stand alone);
 - ``evidence``: the model must prefer its rewrite over copying the sentence by ``min_evidence``
   nats (``Candidate.score``);
 - ``within-sentence``: every edit stays inside the candidate's sentence;
@@ -123,6 +126,13 @@ class Proposal:
 GuardRule = Callable[[Proposal], str | None]
 
 
+def protected(p: Proposal) -> str | None:
+    for edit in p.cand.edits:
+        if p.doc.touches_protected(edit.span):
+            return f"changes the inline tag or placeholder at {edit.span.start}"
+    return None
+
+
 def evidence(p: Proposal) -> str | None:
     if p.cand.score < p.policy.min_evidence:
         return f"the model's evidence {p.cand.score:.2f} is under {p.policy.min_evidence}"
@@ -225,6 +235,7 @@ def insertions(p: Proposal) -> str | None:
 
 
 RULES: tuple[tuple[str, GuardRule], ...] = (
+    ("protected", protected),
     ("evidence", evidence),
     ("within-sentence", within_sentence),
     ("quotation", quotation),

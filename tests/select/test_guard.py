@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from mtfix.core import Candidate, Document, Edit, Flag, Span, apply_edits
@@ -275,3 +277,33 @@ def test_selection_explains_every_candidate() -> None:
     assert decisions[2.0].accepted and decisions[2.0].rule == ""
     assert not decisions[5.0].accepted and decisions[5.0].rule == "numbers-and-dates"
     assert not decisions[0.0].accepted and decisions[0.0].rule == "outscored"
+
+
+def _protected(sentence: str, *placeholders: str) -> Document:
+    """A one-sentence bilingual document whose ``placeholders`` are protected (inline tags and
+    code placeholders, as mtfix.formats marks them)."""
+    doc = document_of(sentence)
+    spans = tuple(Span(sentence.index(p), sentence.index(p) + len(p)) for p in placeholders)
+    return replace(doc, protected=spans)
+
+
+def test_a_model_rewrite_that_changes_a_placeholder_is_rejected_by_protected() -> None:
+    doc = _protected("Delete %s fliez from the folder.", "%s")
+    rejected = guard(doc, _cand(doc, 0, "Delete %d flies from the folder."), [])
+    assert rejected is not None and rejected.rule == "protected"
+    # Fixing the word beside it is not touching it.
+    assert guard(doc, _cand(doc, 0, "Delete %s flies from the folder."), []) is None
+
+
+def test_a_rules_fix_on_a_placeholder_is_dropped_and_its_other_fixes_stand() -> None:
+    doc = _protected("Open {name}  now  please.", "{name}")
+    start = doc.text.index("{name}")
+    on_tag = Edit(Span(start, start + 6), "{Name}", "rules", 0.9)
+    gap = doc.text.index("now  ") + 3
+    double = Edit(Span(gap, gap + 2), " ", "rules", 0.9)
+    cand = Candidate(doc.sentences[0], (on_tag, double), "rules")
+    selection = select(doc, [cand], [])
+    assert selection.edits == (double,)
+    only_tag = Candidate(doc.sentences[0], (on_tag,), "rules")
+    (decision,) = select(doc, [only_tag], []).decisions
+    assert not decision.accepted and decision.rule == "protected"
