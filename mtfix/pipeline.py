@@ -8,12 +8,14 @@ module-level :func:`check` and :func:`clean` use one cached pipeline per options
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from mtfix import __version__, detect, mqm, rewrite
 from mtfix.core import Candidate, Document, Edit, Flag, Span, Target, apply_edits
+from mtfix.formats.bitext import from_texts
+from mtfix.io import InputError
 from mtfix.languagetool import LANGUAGETOOL_VERSION
 from mtfix.model import DEFAULT_MODEL
 from mtfix.rewrite import RewriterSettings
@@ -26,6 +28,9 @@ if TYPE_CHECKING:
 RewriteScope = Literal["flagged", "all"]
 RULES_ONLY = ("rules",)
 WITH_MODEL = ("rules", "model")
+# The bilingual QA detector: it runs on every document that has a source, with the run's
+# glossary, whether or not `detectors` names it.
+QA = "qa"
 
 
 @dataclass(frozen=True)
@@ -36,11 +41,27 @@ class PipelineOptions:
     lines: bool = False
     # Which sentences the rewriters see: the flagged ones, or all.
     rewrite: RewriteScope = "flagged"
+    # The documents come with their source (CAT files, or --source): the QA checks are loaded
+    # with the pipeline, so a missing `cat` extra fails before the first document.
+    source: bool = False
+    # The terms the QA checks enforce (--glossary).
+    glossary: Glossary | None = None
 
     @property
     def model(self) -> str | None:
         """The model checkpoint this run uses, or None for rules only."""
         return self.settings.model if "model" in self.rewriters else None
+
+    def with_source(self, present: bool) -> PipelineOptions:
+        """These options for documents that come (or do not come) with a source; a glossary
+        without one is an InputError, since nothing would read it."""
+        if present:
+            return replace(self, source=True)
+        if self.glossary is not None:
+            raise InputError(
+                f"--glossary {self.glossary.name}: needs a source (a CAT file or --source)"
+            )
+        return self
 
     def signature(self) -> str:
         """Pins everything that produced an output, in the spirit of sacrebleu's signatures."""
@@ -52,6 +73,8 @@ class PipelineOptions:
             "rewrite": self.rewrite,
             "beams": str(self.settings.beams),
             "lines": "yes" if self.lines else "no",
+            "source": "yes" if self.source else "no",
+            "glossary": self.glossary.digest if self.glossary else "none",
         }
         if self.rewriters not in (RULES_ONLY, WITH_MODEL):
             parts["rewriters"] = "+".join(self.rewriters)
@@ -122,14 +145,13 @@ def sentence_for(doc: Document, span: Span) -> Span:
 
 
 class Pipeline:
-    def __init__(
-        self, options: PipelineOptions | None = None, glossary: Glossary | None = None
-    ) -> None:
+    def __init__(self, options: PipelineOptions | None = None) -> None:
         self.options = options or PipelineOptions()
-        self.detectors = detect.load(self.options.detectors)
+        self.detectors = detect.load([n for n in self.options.detectors if n != QA])
         self.rewriters = rewrite.load(self.options.rewriters, self.options.settings)
-        self.glossary = glossary
         self._bilingual: list[detect.Detector] | None = None
+        if self.options.source:
+            self.bilingual_detectors()
 
     def warm(self) -> None:
         """Load every rewriter's resources now, so a broken one fails before any document."""
@@ -141,13 +163,13 @@ class Pipeline:
             rewrite.close(rewriter)
 
     def bilingual_detectors(self) -> list[detect.Detector]:
-        """The QA group, loaded on the first document that has a source (it needs the cat
-        extra, which a monolingual run never imports)."""
+        """The QA group, loaded with the pipeline when ``options.source`` says documents have
+        sources, else on the first that has one (it needs the cat extra, which a monolingual
+        run never imports)."""
         if self._bilingual is None:
             from mtfix.detect.qa import QADetector
 
-            chosen = {d.name for d in self.detectors}
-            self._bilingual = [] if "qa" in chosen else [QADetector(self.glossary)]
+            self._bilingual = [QADetector(self.options.glossary)]
         return self._bilingual
 
     def check(self, text: str) -> CheckResult:
@@ -194,9 +216,17 @@ def pipeline(options: PipelineOptions) -> Pipeline:
     return Pipeline(options)
 
 
-def check(text: str, *, detectors: Sequence[str] | None = None, lines: bool = False) -> CheckResult:
-    """Detect problems in ``text``; nothing is changed."""
-    return pipeline(_options(detectors, lines, rewriters=RULES_ONLY)).check(text)
+def check(
+    text: str,
+    *,
+    source: str | None = None,
+    detectors: Sequence[str] | None = None,
+    lines: bool = False,
+) -> CheckResult:
+    """Detect problems in ``text`` (against ``source``, the text it translates, aligned by line
+    or by paragraph, when given); nothing is changed."""
+    options = _options(detectors, lines, rewriters=RULES_ONLY, source=source is not None)
+    return pipeline(options).check_document(_document(text, source, lines))
 
 
 def clean(
@@ -207,17 +237,25 @@ def clean(
     model: str | None = DEFAULT_MODEL,
     rewrite: RewriteScope = "flagged",
     beams: int = 1,
+    source: str | None = None,
 ) -> CleanResult:
-    """Detect problems in ``text`` and apply the fixes the selector accepts; ``model=None`` for
-    rules only."""
+    """Detect problems in ``text`` (against ``source`` when given, as for :func:`check`) and
+    apply the fixes the selector accepts; ``model=None`` for rules only."""
     options = _options(
         detectors,
         lines,
         rewriters=WITH_MODEL if model else RULES_ONLY,
         settings=RewriterSettings(model=model or DEFAULT_MODEL, beams=beams),
         rewrite=rewrite,
+        source=source is not None,
     )
-    return pipeline(options).clean(text)
+    return pipeline(options).clean_document(_document(text, source, lines))
+
+
+def _document(text: str, source: str | None, lines: bool) -> Document:
+    if source is None:
+        return segment(text, lines=lines)
+    return from_texts(text, source, lines=lines, target_name="the text", source_name="source")
 
 
 def _options(detectors: Sequence[str] | None, lines: bool, **rest: Any) -> PipelineOptions:

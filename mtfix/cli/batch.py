@@ -57,6 +57,7 @@ def batch(
     globs: tuple[str, ...],
     id_field: str,
     text_field: str,
+    source: str | None,
     options: PipelineOptions,
     jobs: int | None,
     engine: str,
@@ -71,6 +72,8 @@ def batch(
     """
     if address and engine != "ray":
         raise click.UsageError("--address needs --engine ray")
+    if source is not None:
+        raise click.UsageError("batch reads no --source yet")
     # Checked here, not in the workers, where every document would fail the same way.
     for name in options.detectors:
         if name not in detect.available():

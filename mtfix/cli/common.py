@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
 import click
 
@@ -23,6 +23,9 @@ from mtfix.detect import UnknownDetectorError
 from mtfix.io import InputError
 from mtfix.pipeline import RULES_ONLY, WITH_MODEL, PipelineOptions
 from mtfix.rewrite import RewriterSettings
+
+if TYPE_CHECKING:
+    from mtfix.detect.qa.glossary import Glossary
 
 EXIT_FOUND = 1
 EXIT_INPUT = 2
@@ -69,6 +72,20 @@ _DETECTION = [
     click.option(
         "--lines", is_flag=True, help="Line-aligned corpus: each input line is one segment."
     ),
+    # A CAT file carries its own source; --source gives one to plain text.
+    click.option(
+        "--source",
+        metavar="PATH",
+        type=click.Path(),
+        help="The source the MT translates, aligned by line with --lines, else by paragraph "
+        "(batch: a file, or a directory mirroring the inputs): turns on the QA checks.",
+    ),
+    click.option(
+        "--glossary",
+        metavar="FILE",
+        type=click.Path(dir_okay=False),
+        help="Terms (CSV or TBX) the QA checks enforce; needs a source (a CAT file or --source).",
+    ),
 ]
 
 _REWRITING = [
@@ -96,36 +113,15 @@ _REWRITING = [
 ]
 
 
-# check and clean only: batch and eval do not read sources yet.
-_BILINGUAL = [
-    click.option(
-        "--source",
-        metavar="FILE",
-        type=click.Path(dir_okay=False),
-        help="The source text FILE translates (aligned by line with --lines, else by paragraph): "
-        "turns on the bilingual QA checks.",
-    ),
-    click.option(
-        "--glossary",
-        metavar="FILE",
-        type=click.Path(dir_okay=False),
-        help="Terms (CSV or TBX) the QA checks enforce; needs a source (a CAT file or --source).",
-    ),
-]
-
-
-def bilingual_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    for option in reversed(_BILINGUAL):
-        fn = option(fn)
-    return fn
-
-
 def pipeline_options(*, rewriting: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Add the detection options (and, with ``rewriting``, the rewriter options) to a command
-    and hand it one ``options: PipelineOptions`` built from them."""
+    and hand it one ``options: PipelineOptions`` built from them. ``--source`` reaches the
+    command as given (it names the input's source); the command settles ``options.source`` with
+    :meth:`PipelineOptions.with_source` once it knows whether its inputs have one."""
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(fn)
+        @one_line_errors
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             kwargs["options"] = _options(kwargs, rewriting=rewriting)
             return fn(*args, **kwargs)
@@ -140,8 +136,11 @@ def pipeline_options(*, rewriting: bool) -> Callable[[Callable[..., Any]], Calla
 def _options(kwargs: dict[str, Any], *, rewriting: bool) -> PipelineOptions:
     detectors = _detector_names(kwargs.pop("detectors"))
     lines = kwargs.pop("lines")
+    glossary = _glossary(kwargs.pop("glossary"))
     if not rewriting:
-        return PipelineOptions(detectors=detectors, rewriters=RULES_ONLY, lines=lines)
+        return PipelineOptions(
+            detectors=detectors, rewriters=RULES_ONLY, lines=lines, glossary=glossary
+        )
     no_model = kwargs.pop("no_model")
     settings = RewriterSettings(model=kwargs.pop("model"), beams=kwargs.pop("beams"))
     return PipelineOptions(
@@ -150,4 +149,13 @@ def _options(kwargs: dict[str, Any], *, rewriting: bool) -> PipelineOptions:
         settings=settings,
         lines=lines,
         rewrite="all" if kwargs.pop("rewrite") == "all" else "flagged",
+        glossary=glossary,
     )
+
+
+def _glossary(path: str | None) -> Glossary | None:
+    if path is None:
+        return None
+    from mtfix.detect.qa.glossary import Glossary
+
+    return Glossary.load(path)

@@ -5,55 +5,34 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING
 
 import click
 
 from mtfix.cli import EPILOG
-from mtfix.cli.common import (
-    EXIT_FOUND,
-    bilingual_options,
-    one_line_errors,
-    pipeline_options,
-)
+from mtfix.cli.common import EXIT_FOUND, one_line_errors, pipeline_options
 from mtfix.formats import inputs
-from mtfix.io import InputError, atomic_writer
+from mtfix.io import atomic_writer
 from mtfix.pipeline import Pipeline, PipelineOptions
 from mtfix.render import render_check_text, render_diff
-
-if TYPE_CHECKING:
-    from mtfix.detect.qa.glossary import Glossary
 
 
 @click.command(epilog=EPILOG)
 @click.argument("file", metavar="FILE|-")
-@bilingual_options
 @pipeline_options(rewriting=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @one_line_errors
-def check(
-    file: str, source: str | None, glossary: str | None, options: PipelineOptions, fmt: str
-) -> None:
+def check(file: str, source: str | None, options: PipelineOptions, fmt: str) -> None:
     """List every problem in FILE (text, XLIFF, TMX or PO) with its position, category and
     suggestion."""
     inp = inputs.load(file, source=source, lines=options.lines)
-    result = Pipeline(options, _glossary(glossary, inp)).check_document(inp.document)
+    options = options.with_source(bool(inp.document.aligned))
+    result = Pipeline(options).check_document(inp.document)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         for line in render_check_text(inp.name, result, units=inp.cat is not None):
             click.echo(line)
     sys.exit(EXIT_FOUND if result.flags else 0)
-
-
-def _glossary(path: str | None, inp: inputs.Input) -> Glossary | None:
-    if path is None:
-        return None
-    if not inp.document.aligned:
-        raise InputError(f"--glossary {path}: needs a source (a CAT file or --source)")
-    from mtfix.detect.qa.glossary import Glossary
-
-    return Glossary.load(path)
 
 
 @click.command(epilog=EPILOG)
@@ -65,7 +44,6 @@ def _glossary(path: str | None, inp: inputs.Input) -> Glossary | None:
     is_flag=True,
     help="JSON: list every candidate with the rule that kept or rejected it.",
 )
-@bilingual_options
 @pipeline_options(rewriting=True)
 @one_line_errors
 def clean(
@@ -74,13 +52,12 @@ def clean(
     fmt: str,
     explain: bool,
     source: str | None,
-    glossary: str | None,
     options: PipelineOptions,
 ) -> None:
     """Repair FILE and print (or write) the cleaned text, a diff, or JSON; a CAT file is written
     back in its own format, only the fixed targets changed and marked for review."""
     inp = inputs.load(file, source=source, lines=options.lines)
-    pipeline = Pipeline(options, _glossary(glossary, inp))
+    pipeline = Pipeline(options.with_source(bool(inp.document.aligned)))
     # A missing or broken model fails now, in a second, not after the detectors have run.
     pipeline.warm()
     result = pipeline.clean_document(inp.document)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from mtfix.formats.base import CatFile, Change, Format, Unit, require_translate_toolkit
+from mtfix.formats.base import CatFile, Change, Format, Unit, require_cat_extra
 from mtfix.formats.inline import TAG
 from mtfix.io import InputError, read_bytes
 
@@ -72,7 +72,7 @@ def read(path: str | Path, data: bytes | None = None) -> CatFile | None:
     family = sniff(path, data)
     if family is None:
         return None
-    require_translate_toolkit()
+    require_cat_extra()
     if not data.strip():
         raise InputError(f"{name}: file is empty")
     cat = _readers()[family](name, data)

@@ -110,12 +110,15 @@ class CatFile(ABC):
     def _serialize(self) -> bytes: ...
 
 
-def require_translate_toolkit() -> None:
+def require_cat_extra(what: str = "CAT formats") -> None:
+    """An UnavailableError unless the ``cat`` extra (translate-toolkit, kanjize) is installed;
+    ``what`` names what needs it."""
     try:
+        import kanjize  # noqa: F401
         import translate.storage  # noqa: F401
     except ImportError:
         raise UnavailableError(
-            "CAT formats need translate-toolkit: pip install 'mtfix[cat]'"
+            f"{what} need translate-toolkit and kanjize: pip install 'mtfix[cat]'"
         ) from None
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from mtfix.core import Aligned, Document, Edit, Span, apply_within
-from mtfix.formats.base import Change, Unit
+from mtfix.formats.base import Change, Unit, require_cat_extra
 from mtfix.formats.inline import protected_spans
 from mtfix.io import InputError
 from mtfix.segment import paragraphs, segment
@@ -61,6 +61,7 @@ def from_texts(
     """The MT text with ``source`` aligned to it: line i with line i (``lines``: blank lines
     count, so a blank MT line beside a source line is an empty target), else paragraph with
     paragraph. A count mismatch is an InputError naming both files and both counts."""
+    require_cat_extra("a source beside the MT")
     if lines:
         target_spans, source_spans = _line_spans(target), _line_spans(source)
     else:

@@ -16,6 +16,7 @@ from pathlib import Path
 from mtfix.core import Aligned, Document, Flag, Severity, Span
 from mtfix.detect.qa.checks import DETECTOR, Pair, check
 from mtfix.detect.qa.glossary import Glossary
+from mtfix.formats.base import require_cat_extra
 from mtfix.formats.inline import TAG
 
 
@@ -70,6 +71,7 @@ class QADetector:
     name = DETECTOR
 
     def __init__(self, glossary: Glossary | str | Path | None = None) -> None:
+        require_cat_extra("the QA checks")
         self.glossary = Glossary.load(glossary) if isinstance(glossary, str | Path) else glossary
 
     def detect(self, doc: Document) -> list[Flag]:

@@ -10,6 +10,7 @@ header naming ``source`` and ``target`` columns and an optional ``status`` colum
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from collections.abc import Iterator
@@ -18,8 +19,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from mtfix.core import Span
+from mtfix.formats.base import require_cat_extra
 from mtfix.io import InputError, decode, read_bytes
 
+DIGEST_LENGTH = 12
 FORBIDDEN_STATUSES = frozenset({"forbidden", "deprecated", "superseded"})
 _TARGET_LANGUAGE = "en"
 
@@ -50,14 +53,20 @@ def in_source(term: str, source: str) -> bool:
 @dataclass(frozen=True)
 class Glossary:
     terms: tuple[Term, ...]
+    # The file it was read from, and the first hex digits of its SHA-256: what a run's signature
+    # pins (PipelineOptions.signature), so a changed glossary redoes a batch's documents.
+    name: str = ""
+    digest: str = ""
 
     @classmethod
     def load(cls, path: str | Path) -> Glossary:
         name = str(path)
         data = read_bytes(path)
+        digest = hashlib.sha256(data).hexdigest()[:DIGEST_LENGTH]
         if Path(name).suffix.lower() == ".tbx" or data.lstrip()[:200].find(b"<martif") >= 0:
-            return cls(tuple(_tbx_terms(name, data)))
-        return cls(tuple(_csv_terms(name, decode(data, name))))
+            require_cat_extra("TBX glossaries")
+            return cls(tuple(_tbx_terms(name, data)), name, digest)
+        return cls(tuple(_csv_terms(name, decode(data, name))), name, digest)
 
 
 def _grouped(rows: list[tuple[str, str, bool]]) -> Iterator[Term]:
