@@ -11,9 +11,10 @@ critical); otherwise the detector's own severity decides: an error is major, any
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from mtfix.core import Flag, Severity
 
@@ -127,21 +128,39 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def points(flags: Iterable[Flag]) -> int:
-    return sum(WEIGHTS[of(f).severity] for f in flags)
+def of_record(record: Mapping[str, Any]) -> Classification:
+    """The class of a flag read back from JSON (``Flag.to_dict``: a batch manifest, a report),
+    by the same table, so a stored flag counts as it did when it was raised."""
+    return classify(str(record["category"]), Severity(record["severity"]))
 
 
-def penalty(flags: Iterable[Flag], words: int) -> float:
+def points(classes: Iterable[Classification]) -> int:
+    return sum(WEIGHTS[c.severity] for c in classes)
+
+
+def penalty(points: int, words: int) -> float:
     """MQM points per 100 words (of the text checked: the MT, since a CJK source has no words)."""
-    return 100.0 * points(flags) / max(words, 1)
+    return 100.0 * points / max(words, 1)
 
 
-def breakdown(flags: Iterable[Flag]) -> dict[str, dict[str, int]]:
+def breakdown(classes: Iterable[Classification]) -> dict[str, dict[str, int]]:
     """Counts per dimension and severity, plus the dimension's points: what reports tabulate."""
     table: dict[str, dict[str, int]] = {}
-    for flag in flags:
-        c = of(flag)
+    for c in classes:
         row = table.setdefault(c.dimension.value, {s.value: 0 for s in MQMSeverity} | {"points": 0})
         row[c.severity.value] += 1
         row["points"] += WEIGHTS[c.severity]
     return dict(sorted(table.items()))
+
+
+def summary(classes: Iterable[Classification], words: int) -> dict[str, Any]:
+    """The MQM block of clean's JSON, a batch's summary.json and an eval report: words, points,
+    the penalty per 100 words and the breakdown by dimension."""
+    classes = list(classes)
+    total = points(classes)
+    return {
+        "words": words,
+        "points": total,
+        "penalty": round(penalty(total, words), 2),
+        "by_dimension": breakdown(classes),
+    }

@@ -95,12 +95,7 @@ def flag_record(doc: Document, flag: Flag) -> dict[str, Any]:
 
 
 def mqm_summary(doc: Document, flags: Sequence[Flag]) -> dict[str, Any]:
-    words = mqm.word_count(doc.text)
-    return {
-        "words": words,
-        "penalty": round(mqm.penalty(flags, words), 2),
-        "by_dimension": mqm.breakdown(flags),
-    }
+    return mqm.summary(map(mqm.of, flags), mqm.word_count(doc.text))
 
 
 @dataclass(frozen=True)

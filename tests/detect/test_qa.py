@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mtfix import detect, mqm
-from mtfix.core import Aligned, Document, Flag, Severity, Span
+from mtfix.core import Aligned, Document, Span
 from mtfix.detect.qa import QADetector
 from mtfix.detect.qa.checks import Pair, check
 from mtfix.detect.qa.glossary import Glossary
@@ -316,42 +316,6 @@ def test_detector_moves_spans_into_the_document_and_is_registered() -> None:
 def test_monolingual_text_gets_no_qa_flags() -> None:
     doc = Document("300 people  came", (Span(0, 16),), (Span(0, 16),))
     assert QADetector().detect(doc) == []
-
-
-def _flag(category: str, severity: Severity = Severity.WARNING) -> Flag:
-    return Flag(Span(0, 1), "x", "R", category, "m", severity)
-
-
-@pytest.mark.parametrize(
-    ("category", "severity", "dimension", "mqm_severity"),
-    [
-        ("TYPOS", Severity.ERROR, "linguistic-conventions", "major"),
-        ("typos", Severity.WARNING, "linguistic-conventions", "minor"),
-        ("name-consistency", Severity.ERROR, "accuracy", "major"),
-        ("placeholder", Severity.ERROR, "design-and-markup", "critical"),
-        ("terminology", Severity.ERROR, "terminology", "major"),
-        ("number-format", Severity.WARNING, "locale-conventions", "minor"),
-        ("consistency", Severity.WARNING, "style", "minor"),
-        ("something-new", Severity.HINT, "linguistic-conventions", "minor"),
-    ],
-)
-def test_mqm_classification(
-    category: str, severity: Severity, dimension: str, mqm_severity: str
-) -> None:
-    c = mqm.classify(category, severity)
-    assert (c.dimension.value, c.severity.value) == (dimension, mqm_severity)
-
-
-def test_mqm_penalty_per_100_words_and_breakdown() -> None:
-    flags = [_flag("placeholder"), _flag("number"), _flag("typos"), _flag("typos")]
-    # critical 10 + major 5 + minor 1 + minor 1 = 17 points over 200 words.
-    assert mqm.points(flags) == 17
-    assert mqm.penalty(flags, 200) == pytest.approx(8.5)
-    assert mqm.breakdown(flags) == {
-        "accuracy": {"minor": 0, "major": 1, "critical": 0, "points": 5},
-        "design-and-markup": {"minor": 0, "major": 0, "critical": 1, "points": 10},
-        "linguistic-conventions": {"minor": 2, "major": 0, "critical": 0, "points": 2},
-    }
 
 
 def test_every_qa_category_is_classified() -> None:
