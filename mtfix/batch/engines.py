@@ -88,7 +88,7 @@ class LocalEngine:
 
         def submit(task: Task) -> Future[Outcome]:
             future = pool.submit(clean_document, self.options, task)
-            keys[future] = task[0]
+            keys[future] = task.key
             return future
 
         in_flight = {submit(t) for t in islice(pending, self.jobs * IN_FLIGHT_PER_WORKER)}

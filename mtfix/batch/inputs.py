@@ -1,9 +1,11 @@
-"""Finding the documents of a batch: text files (alone or under directories) and JSONL files.
+"""Finding the documents of a batch: text files (alone or under directories, each with its
+source when ``--source`` gives one), JSONL files, and CAT files (XLIFF, TMX, PO: one document
+each, its units carrying their own sources).
 
 Every document gets a stable key (its output path, plus ``#id`` inside a JSONL file) and a digest
-of its content, which is what the manifest compares to decide that it is already done. A document
-that cannot be used carries the one-line reason instead of text, so the batch records it and goes
-on.
+of its content (and of its source), which is what the manifest compares to decide that it is
+already done. A document that cannot be used carries the one-line reason instead of text, so the
+batch records it and goes on.
 """
 
 from __future__ import annotations
@@ -11,14 +13,18 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from mtfix import formats
+from mtfix.formats import Unit
 from mtfix.io import InputError, decode, read_bytes
 
-SourceKind = Literal["text", "jsonl"]
+SourceKind = Literal["text", "jsonl", "cat"]
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
+# Enough of a file to tell a CAT file from text where its extension says nothing.
+_HEAD_BYTES = 4096
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,8 @@ class Source:
     path: Path
     output: str
     kind: SourceKind
+    # The text this file translates (--source), for a text file; a CAT file carries its own.
+    translated_from: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,10 @@ class Doc:
     line: int = 0
     # The JSONL record the text came from, to which the output adds the cleaned text and flags.
     record: dict[str, Any] | None = None
+    # What the text translates: the --source file's text, or a CAT file's units (whose targets
+    # ``text`` joins).
+    source_text: str | None = None
+    units: tuple[Unit, ...] = ()
 
 
 def digest(data: bytes) -> str:
@@ -49,16 +61,42 @@ def digest(data: bytes) -> str:
 
 
 def _kind(path: Path) -> SourceKind:
-    return "jsonl" if path.suffix.lower() in JSONL_SUFFIXES else "text"
+    if path.suffix.lower() in JSONL_SUFFIXES:
+        return "jsonl"
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(_HEAD_BYTES)
+    except OSError:
+        head = b""  # unreadable: as text, whose reader reports why
+    return "cat" if formats.sniff(path, head) is not None else "text"
 
 
-def discover(inputs: Sequence[str | Path], globs: Sequence[str], out_dir: Path) -> list[Source]:
+def _with_sources(sources: list[Source], source: Path) -> list[Source]:
+    """Each text file with the file it translates: ``source`` itself for a single text input,
+    else the file at the same relative path under the directory ``source``."""
+    texts = [s for s in sources if s.kind == "text"]
+    if source.is_dir():
+        return [replace(s, translated_from=source / s.output) if s in texts else s for s in sources]
+    if not source.exists():
+        raise InputError(f"--source {source}: no such file or directory")
+    if len(texts) != 1:
+        raise InputError(
+            f"--source {source} is a file but the batch has {len(texts)} text files; "
+            "give a directory that mirrors the inputs"
+        )
+    return [replace(s, translated_from=source) if s in texts else s for s in sources]
+
+
+def discover(
+    inputs: Sequence[str | Path], globs: Sequence[str], out_dir: Path, source: Path | None = None
+) -> list[Source]:
     """The input files, sorted, each mapped to a distinct output path.
 
     A directory contributes the files under it matching any of ``globs`` (its output mirrors
     the tree);
     a file named on the command line is taken whatever its name. The output directory is never
-    read as input, so ``mtfix batch corpus --out corpus/cleaned`` can be rerun.
+    read as input, so ``mtfix batch corpus --out corpus/cleaned`` can be rerun. With ``source``,
+    each text file is paired with the text it translates (see :func:`_with_sources`).
     """
     out = out_dir.resolve()
     sources: dict[str, Source] = {}
@@ -79,7 +117,8 @@ def discover(inputs: Sequence[str | Path], globs: Sequence[str], out_dir: Path) 
                     "run them as separate batches"
                 )
             sources[output] = Source(path, output, _kind(path))
-    return [sources[k] for k in sorted(sources)]
+    found = [sources[k] for k in sorted(sources)]
+    return found if source is None else _with_sources(found, source)
 
 
 def _text_document(source: Source) -> Doc:
@@ -91,11 +130,33 @@ def _text_document(source: Source) -> Doc:
         size = source.path.stat().st_size if source.path.is_file() else 0
         return Doc(source.output, source, source.output, f"unread:{size}", error=str(exc))
     key_digest = digest(data)
+    source_text = None
     try:
         text = decode(data, name)
+        if source.translated_from is not None:
+            source_data = read_bytes(source.translated_from)
+            # The source is part of what the document is: a changed source redoes it.
+            key_digest = digest(data + b"\0" + source_data)
+            source_text = decode(source_data, str(source.translated_from))
     except InputError as exc:
         return Doc(source.output, source, source.output, key_digest, error=str(exc))
-    return Doc(source.output, source, source.output, key_digest, text=text)
+    return Doc(source.output, source, source.output, key_digest, text=text, source_text=source_text)
+
+
+def _cat_document(source: Source) -> Doc:
+    name = str(source.path)
+    try:
+        data = read_bytes(source.path)
+    except InputError as exc:
+        return Doc(source.output, source, source.output, "unread", error=str(exc))
+    key_digest = digest(data)
+    try:
+        cat = formats.read(name, data)
+    except InputError as exc:
+        return Doc(source.output, source, source.output, key_digest, error=str(exc))
+    assert cat is not None, "discovery saw a CAT file"
+    text = "\n\n".join(u.target for u in cat.units)
+    return Doc(source.output, source, source.output, key_digest, text=text, units=cat.units)
 
 
 def _jsonl_documents(source: Source, id_field: str, text_field: str) -> Iterator[Doc]:
@@ -148,5 +209,7 @@ def documents(sources: Sequence[Source], id_field: str, text_field: str) -> Iter
     for source in sources:
         if source.kind == "jsonl":
             yield from _jsonl_documents(source, id_field, text_field)
+        elif source.kind == "cat":
+            yield _cat_document(source)
         else:
             yield _text_document(source)

@@ -1,7 +1,9 @@
 """Writing a batch's outputs under the output directory, every file atomically.
 
 A text file ``a/b.txt`` becomes ``a/b.txt`` (the cleaned text) and ``a/b.txt.flags.json`` (the
-edits applied and the flags left). A JSONL file ``x.jsonl`` becomes ``x.jsonl`` (each record with
+edits applied and the flags left). A CAT file ``a/b.xlf`` becomes ``a/b.xlf`` (the same format,
+only the changed targets rewritten and marked for review: :meth:`mtfix.formats.CatFile.render`)
+and ``a/b.xlf.flags.json``. A JSONL file ``x.jsonl`` becomes ``x.jsonl`` (each record with
 its text cleaned and ``edits`` and ``flags`` added; records that failed are left out and listed
 in ``errors.jsonl``) and ``x.jsonl.flags.jsonl``. A JSONL output holds many documents, so it is
 assembled from the manifest's results only once all of them are done: a run killed half-way
@@ -16,7 +18,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from mtfix.io import atomic_writer, write_text
+from mtfix import formats
+from mtfix.batch.inputs import digest as digest_of
+from mtfix.formats import Change
+from mtfix.io import InputError, atomic_writer, read_bytes, write_text
 
 FLAGS_SUFFIX = ".flags.json"
 JSONL_FLAGS_SUFFIX = ".flags.jsonl"
@@ -33,6 +38,25 @@ def text_paths(out_dir: Path, output: str) -> tuple[Path, Path]:
 def write_text_document(out_dir: Path, output: str, doc_id: str, result: dict[str, Any]) -> None:
     text_path, flags_path = text_paths(out_dir, output)
     write_text(text_path, result["text"])
+    flags = json.dumps(_flags_record(doc_id, result), ensure_ascii=False, indent=2)
+    write_text(flags_path, flags + "\n")
+
+
+def write_cat_document(
+    out_dir: Path, output: str, path: Path, digest: str, doc_id: str, result: dict[str, Any]
+) -> None:
+    """The CAT file at ``path`` with the result's unit changes, and its flags file. The file is
+    read again to be written back: if it changed since it was cleaned (its ``digest`` differs)
+    that is an InputError, and nothing is written."""
+    data = read_bytes(path)
+    if digest_of(data) != digest:
+        raise InputError(f"{path}: changed while the batch ran; run it again")
+    cat = formats.read(path, data)
+    assert cat is not None, "a CAT document's file is a CAT file"
+    unit_changes = {u["index"]: Change(u["target"], u["note"]) for u in result["units"]}
+    text_path, flags_path = text_paths(out_dir, output)
+    with atomic_writer(text_path, "wb") as handle:
+        handle.write(cat.render(unit_changes))
     flags = json.dumps(_flags_record(doc_id, result), ensure_ascii=False, indent=2)
     write_text(flags_path, flags + "\n")
 

@@ -2,8 +2,9 @@
 outputs, so workers (local or on a cluster) need nothing but the text they clean.
 
 Order of writes, which is what makes a killed run safe to rerun:
-- a text document's outputs are written (atomically) before its manifest row is committed, so a
-  committed row always has its outputs, and a kill in between only means the document is redone;
+- a text or CAT document's outputs are written (atomically) before its manifest row is committed,
+  so a committed row always has its outputs, and a kill in between only means the document is
+  redone;
 - a JSONL source's outputs are assembled from committed rows once all of its documents are
   settled, and again at the end of every run, so a kill before assembly is repaired by the rerun.
 """
@@ -28,11 +29,15 @@ from mtfix.batch.engines import EngineName, make_engine
 from mtfix.batch.inputs import Doc, Source, discover, documents
 from mtfix.batch.manifest import FINISHED, Manifest, Record
 from mtfix.batch.worker import Outcome, Task
+from mtfix.formats.base import require_cat_extra
 from mtfix.io import InputError
 from mtfix.pipeline import PipelineOptions
 
 LOCK_NAME = ".batch.lock"
-DEFAULT_GLOBS = ("*.txt", "*.jsonl")
+# Text, JSONL and the CAT files translators get (.pot templates have no MT to check).
+DEFAULT_GLOBS = ("*.txt", "*.jsonl", "*.xlf", "*.xliff", "*.sdlxliff", "*.tmx", "*.po")
+# Outputs written file by file, each as its document settles.
+PER_FILE: tuple[str, ...] = ("text", "cat")
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,9 @@ class BatchOptions:
     jobs: int | None = None
     address: str | None = None
     progress: bool = True
+    # The text each input text file translates: a file (one text input) or a directory that
+    # mirrors the inputs.
+    source: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -74,8 +82,12 @@ class _Run:
         self.opts = opts
         self.out = opts.out_dir
         self.manifest = manifest
-        self.signature = opts.pipeline.signature()
-        self.sources = discover(opts.inputs, opts.globs, opts.out_dir)
+        self.sources = discover(opts.inputs, opts.globs, opts.out_dir, opts.source)
+        bilingual = opts.source is not None or any(s.kind == "cat" for s in self.sources)
+        if any(s.kind == "cat" for s in self.sources):
+            require_cat_extra()
+        self.options = opts.pipeline.with_source(bilingual)
+        self.signature = self.options.signature()
         # Documents of each source still to clean; a JSONL source is assembled when it hits 0.
         self.pending: Counter[str] = Counter()
         self.in_flight: dict[str, Doc] = {}
@@ -103,14 +115,14 @@ class _Run:
         """Every document without its text; records unusable inputs and counts what is left."""
         docs = []
         for doc in self._documents():
-            docs.append(replace(doc, text=None, record=None))
+            docs.append(replace(doc, text=None, record=None, source_text=None, units=()))
             settled = self._settled(doc)
             if settled is not None:
-                if settled.state == "done" and doc.source.kind == "text":
+                if settled.state == "done" and doc.source.kind in PER_FILE:
                     self._restore(doc, settled)
             elif doc.error is not None:
                 self._record(doc, state="invalid", error=doc.error)
-                if doc.source.kind == "text":
+                if doc.source.kind in PER_FILE:
                     outputs.remove_outputs(self.out, doc.source.output)
             else:
                 self.pending[doc.source.output] += 1
@@ -121,25 +133,43 @@ class _Run:
         if record.result is not None and not outputs.text_document_written(
             self.out, doc.source.output
         ):
-            outputs.write_text_document(self.out, doc.source.output, doc.doc_id, record.result)
+            self._write(doc, record.result)
+
+    def _write(self, doc: Doc, result: dict[str, Any]) -> None:
+        output = doc.source.output
+        if doc.source.kind == "cat":
+            outputs.write_cat_document(
+                self.out, output, doc.source.path, doc.digest, doc.doc_id, result
+            )
+        else:
+            outputs.write_text_document(self.out, output, doc.doc_id, result)
 
     def tasks(self) -> Iterator[Task]:
         for doc in self._documents():
             if doc.text is None or self._settled(doc) is not None:
                 continue
-            self.in_flight[doc.key] = replace(doc, text=None, record=None)
-            yield doc.key, doc.text
+            self.in_flight[doc.key] = replace(
+                doc, text=None, record=None, source_text=None, units=()
+            )
+            source = doc.source
+            names = (str(source.path), str(source.translated_from))
+            yield Task(doc.key, doc.text, doc.source_text, doc.units, *names)
 
     def settle(self, outcome: Outcome) -> None:
         doc = self.in_flight.pop(outcome.key)
         counts = {"words": outcome.words, "sentences": outcome.sentences}
-        if outcome.result is None:
-            self._record(doc, state="failed", error=outcome.error, **counts)
-            if doc.source.kind == "text":
+        error = outcome.error
+        if outcome.result is not None and doc.source.kind in PER_FILE:
+            try:
+                self._write(doc, outcome.result)
+            except InputError as exc:
+                error = str(exc)
+        if outcome.result is None or error is not None:
+            state = "invalid" if outcome.invalid else "failed"
+            self._record(doc, state=state, error=error, **counts)
+            if doc.source.kind in PER_FILE:
                 outputs.remove_outputs(self.out, doc.source.output)
         else:
-            if doc.source.kind == "text":
-                outputs.write_text_document(self.out, doc.source.output, doc.doc_id, outcome.result)
             self._record(doc, state="done", result=outcome.result, **counts)
             self.cleaned += 1
             self.words += outcome.words
@@ -173,7 +203,7 @@ def run_batch(opts: BatchOptions) -> BatchResult:
         docs = run.plan()
         total = sum(run.pending.values())
         if total:
-            engine = make_engine(opts.engine, opts.pipeline, opts.jobs, opts.address)
+            engine = make_engine(opts.engine, run.options, opts.jobs, opts.address)
             with (
                 engine,
                 tqdm(
@@ -192,6 +222,7 @@ def run_batch(opts: BatchOptions) -> BatchResult:
                     bar.set_postfix(sentences_per_s=f"{run.sentences / elapsed:.1f}", refresh=False)
         run.finish()
         records = {r.key: r for r in manifest.records()}
+        inconsistent = summary.inconsistent(docs, records)
         wall = time.perf_counter() - start
         report = summary.build(
             docs,
@@ -202,6 +233,7 @@ def run_batch(opts: BatchOptions) -> BatchResult:
                 "engine": opts.engine,
                 "jobs": opts.jobs or os.cpu_count(),
             },
+            inconsistent,
         )
-        summary.write(opts.out_dir, report, docs, records)
+        summary.write(opts.out_dir, report, docs, records, inconsistent)
     return BatchResult(report)

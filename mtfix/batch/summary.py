@@ -1,6 +1,11 @@
-"""The end of a batch: ``summary.json``, ``triage.csv`` and ``errors.jsonl``, all read from the
-manifest, so they describe the whole batch (documents done in earlier runs included) and a rerun
-that had nothing to do still reports it fully.
+"""The end of a batch: ``summary.json``, ``triage.csv``, ``errors.jsonl`` and
+``consistency.jsonl``, all read from the manifest, so they describe the whole batch (documents
+done in earlier runs included) and a rerun that had nothing to do still reports it fully.
+
+The flags left in each document are weighed as MQM errors (:mod:`mtfix.mqm`): ``triage.csv``
+ranks documents by MQM penalty per 100 words, worst first, and ``summary.json`` breaks the
+batch's flags down by MQM dimension. ``consistency.jsonl`` lists the sources the batch translates
+more than one way across documents (within one document the QA checks already flag them).
 """
 
 from __future__ import annotations
@@ -14,13 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mtfix import mqm
 from mtfix.batch.inputs import Doc
 from mtfix.batch.manifest import Record
+from mtfix.detect.qa import translated_two_ways
 from mtfix.io import write_text
 
 SUMMARY_NAME = "summary.json"
 TRIAGE_NAME = "triage.csv"
 ERRORS_NAME = "errors.jsonl"
+CONSISTENCY_NAME = "consistency.jsonl"
 TRIAGE_TOP_CATEGORIES = 3
 
 
@@ -43,11 +51,46 @@ def _done(doc: Doc, records: dict[str, Record]) -> Record | None:
     return record if record is not None and record.state == "done" else None
 
 
+def _classes(record: Record) -> list[mqm.Classification]:
+    assert record.result is not None
+    return [mqm.of_record(f) for f in record.result["flags"]]
+
+
+def inconsistent(docs: Sequence[Doc], records: dict[str, Record]) -> list[dict[str, Any]]:
+    """Sources translated more than one way by different documents of the batch: each with its
+    translations, the most common first, and where each occurs (``document#unit``)."""
+    triples = []
+    for doc in docs:
+        record = _done(doc, records)
+        if record is None or record.result is None:
+            continue
+        for unit, source, target in record.result.get("segments", ()):
+            triples.append(((doc.key, unit, source, target), source, target))
+    found = []
+    for groups in translated_two_ways(triples):
+        if len({key for group in groups for key, *_ in group}) < 2:
+            continue  # one document's own inconsistency: its QA flags say so
+        found.append(
+            {
+                "source": groups[0][0][2],
+                "translations": [
+                    {
+                        "target": group[0][3],
+                        "where": [f"{key}#{unit}" for key, unit, *_ in group],
+                    }
+                    for group in groups
+                ],
+            }
+        )
+    return found
+
+
 def build(
     docs: Sequence[Doc],
     records: dict[str, Record],
     run: RunStats,
     settings: dict[str, Any],
+    inconsistent_sources: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     done = [r for d in docs if (r := _done(d, records)) is not None]
     categories: Counter[str] = Counter()
@@ -57,6 +100,7 @@ def build(
         categories.update(f["category"] for f in record.result["flags"])
         origins.update(e["origin"] for e in record.result["edits"])
     minutes = run.wall_s / 60
+    words = sum(r.words for r in done)
     return {
         "documents": {
             "total": len(docs),
@@ -68,7 +112,9 @@ def build(
         "flags_left_by_category": dict(categories.most_common()),
         "edits_applied": sum(origins.values()),
         "edits_by_origin": dict(origins.most_common()),
-        "words": sum(r.words for r in done),
+        "words": words,
+        "mqm": mqm.summary((c for r in done for c in _classes(r)), words),
+        "inconsistent_sources": len(inconsistent_sources),
         "wall_s": round(run.wall_s, 3),
         "throughput": {
             "documents_per_min": round(run.cleaned / minutes, 1) if minutes else 0.0,
@@ -87,19 +133,35 @@ def _triage_csv(docs: Sequence[Doc], records: dict[str, Record]) -> str:
             continue
         flags = record.result["flags"]
         top = Counter(f["category"] for f in flags).most_common(TRIAGE_TOP_CATEGORIES)
+        score = mqm.summary(_classes(record), record.words)
+        dimensions = sorted(score["by_dimension"].items(), key=lambda kv: -kv[1]["points"])
         rows.append(
             {
                 "document": doc.key,
                 "words": record.words,
+                "mqm_penalty": score["penalty"],
+                "mqm_points": score["points"],
                 "flags_left": len(flags),
                 "flags_per_100_words": _per_100_words(len(flags), record.words),
                 "edits_applied": len(record.result["edits"]),
+                "top_dimensions": " ".join(f"{d}:{row['points']}" for d, row in dimensions),
                 "top_categories": " ".join(f"{c}:{n}" for c, n in top),
             }
         )
-    rows.sort(key=lambda r: (-r["flags_per_100_words"], -r["flags_left"], r["document"]))
+    # Worst first: a translator opens the top of the list.
+    rows.sort(key=lambda r: (-r["mqm_penalty"], -r["flags_left"], r["document"]))
     buffer = io.StringIO()
-    fields = ["rank", "document", "words", "flags_left", "flags_per_100_words", "edits_applied"]
+    fields = [
+        "rank",
+        "document",
+        "words",
+        "mqm_penalty",
+        "mqm_points",
+        "flags_left",
+        "flags_per_100_words",
+        "edits_applied",
+        "top_dimensions",
+    ]
     writer = csv.DictWriter(buffer, [*fields, "top_categories"], lineterminator="\n")
     writer.writeheader()
     for rank, row in enumerate(rows, start=1):
@@ -125,9 +187,15 @@ def _errors_jsonl(docs: Sequence[Doc], records: dict[str, Record]) -> str:
 
 
 def write(
-    out_dir: Path, summary: dict[str, Any], docs: Sequence[Doc], records: dict[str, Record]
+    out_dir: Path,
+    summary: dict[str, Any],
+    docs: Sequence[Doc],
+    records: dict[str, Record],
+    inconsistent_sources: Sequence[dict[str, Any]] = (),
 ) -> None:
     write_text(out_dir / ERRORS_NAME, _errors_jsonl(docs, records))
+    lines = [json.dumps(entry, ensure_ascii=False) + "\n" for entry in inconsistent_sources]
+    write_text(out_dir / CONSISTENCY_NAME, "".join(lines))
     write_text(out_dir / TRIAGE_NAME, _triage_csv(docs, records))
     write_text(out_dir / SUMMARY_NAME, json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
 
@@ -144,8 +212,13 @@ def render(summary: dict[str, Any], out_dir: Path) -> str:
             f"{docs['failed']} failed (of {docs['total']})",
             f"flags left: {summary['flags_left']} ({counts(summary['flags_left_by_category'])})",
             f"edits applied: {summary['edits_applied']} ({counts(summary['edits_by_origin'])})",
+            f"MQM penalty: {summary['mqm']['penalty']} per 100 words ("
+            + counts({d: row["points"] for d, row in summary["mqm"]["by_dimension"].items()})
+            + " points)",
             f"wall time: {summary['wall_s']:.1f} s, {speed['documents_per_min']} documents/min, "
             f"{speed['sentences_per_s']} sentences/s",
+            f"sources translated more than one way across documents: "
+            f"{summary['inconsistent_sources']} (consistency.jsonl)",
             f"outputs: {out_dir} (summary.json, triage.csv, errors.jsonl)",
         ]
     )

@@ -30,7 +30,8 @@ from mtfix.pipeline import PipelineOptions
     multiple=True,
     metavar="PATTERN",
     help=f"Files to take from input directories, recursively; repeatable "
-    f"[default: {' '.join(DEFAULT_GLOBS)}]. *.jsonl files are read as JSONL.",
+    f"[default: {' '.join(DEFAULT_GLOBS)}]. *.jsonl files are read as JSONL; XLIFF, TMX and "
+    "PO files (by extension or content) as CAT files.",
 )
 @click.option("--id-field", default="id", show_default=True, help="JSONL: the document id.")
 @click.option("--text-field", default="text", show_default=True, help="JSONL: the text.")
@@ -64,16 +65,17 @@ def batch(
     address: str | None,
     progress: bool,
 ) -> None:
-    """Clean every document of INPUT... (directories, text files, JSONL files) into --out.
+    """Clean every document of INPUT... (directories, text files, JSONL files, CAT files:
+    XLIFF, TMX, PO) into --out, mirroring the inputs; a CAT file comes back in its own format.
 
     Rerunning the same command skips documents already done (a SQLite manifest in --out), also
     after a crash. Unusable documents are listed in errors.jsonl and the batch goes on; the
-    exit code is 1 when any document failed.
+    exit code is 1 when any document failed. triage.csv ranks the documents by MQM penalty per
+    100 words; summary.json breaks the flags down by MQM dimension; consistency.jsonl lists
+    sources the batch translates more than one way.
     """
     if address and engine != "ray":
         raise click.UsageError("--address needs --engine ray")
-    if source is not None:
-        raise click.UsageError("batch reads no --source yet")
     # Checked here, not in the workers, where every document would fail the same way.
     for name in options.detectors:
         if name not in detect.available():
@@ -90,6 +92,7 @@ def batch(
             jobs=jobs,
             address=address,
             progress=progress,
+            source=Path(source) if source is not None else None,
         )
     )
     click.echo(render(result.summary, out_dir))

@@ -98,8 +98,11 @@ def test_mixed_directory_isolates_bad_documents_and_reports(tmp_path: Path) -> N
     with open(out / "triage.csv", newline="") as handle:
         triage = list(csv.DictReader(handle))
     assert len(triage) == 5
-    rates = [float(row["flags_per_100_words"]) for row in triage]
-    assert rates == sorted(rates, reverse=True)
+    # Worst first by MQM penalty per 100 words.
+    penalties = [float(row["mqm_penalty"]) for row in triage]
+    assert penalties == sorted(penalties, reverse=True) and penalties[0] > 0
+    dimensions = summary["mqm"]["by_dimension"]
+    assert summary["mqm"]["points"] == sum(row["points"] for row in dimensions.values()) > 0
 
     # The same command again: nothing is redone, the failures are still reported.
     again = batch(corpus, "--out", out, "--jobs", "2")

@@ -10,39 +10,50 @@ nothing. Rules are in :mod:`mtfix.detect.qa.checks`, one function each.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
-from mtfix.core import Aligned, Document, Flag, Severity, Span
+from mtfix.core import Document, Flag, Severity, Span
 from mtfix.detect.qa.checks import DETECTOR, Pair, check
 from mtfix.detect.qa.glossary import Glossary
 from mtfix.formats.base import require_cat_extra
 from mtfix.formats.inline import TAG
+
+T = TypeVar("T")
 
 
 def _shifted(flag: Flag, offset: int) -> Flag:
     return replace(flag, span=Span(flag.span.start + offset, flag.span.end + offset))
 
 
-def _normalised(text: str) -> str:
+def normalised(text: str) -> str:
+    """A segment as consistency compares it: tags and spacing aside, case folded."""
     return " ".join(text.replace(TAG, " ").split()).casefold()
+
+
+def translated_two_ways(segments: Iterable[tuple[T, str, str]]) -> list[list[list[T]]]:
+    """Sources translated more than one way, from ``(where, source, target)`` triples in order:
+    for each such source, the ``where`` of each translation grouped, the most common first (the
+    first seen among equals)."""
+    by_source: dict[str, dict[str, list[T]]] = defaultdict(lambda: defaultdict(list))
+    for where, source, target in segments:
+        if key := normalised(source):
+            by_source[key][normalised(target)].append(where)
+    return [
+        sorted(translations.values(), key=lambda group: -len(group))
+        for translations in by_source.values()
+        if len(translations) > 1
+    ]
 
 
 def inconsistent(doc: Document) -> list[Flag]:
     """The same source translated differently: each translation but the most common one is
     flagged, naming the unit that has the most common one."""
-    by_source: dict[str, list[Aligned]] = defaultdict(list)
-    for segment in doc.aligned:
-        if _normalised(segment.source):
-            by_source[_normalised(segment.source)].append(segment)
+    triples = ((a, a.source, a.span.of(doc.text)) for a in doc.aligned)
     flags: list[Flag] = []
-    for segments in by_source.values():
-        translations: dict[str, list[Aligned]] = defaultdict(list)
-        for segment in segments:
-            translations[_normalised(segment.span.of(doc.text))].append(segment)
-        if len(translations) < 2:
-            continue
-        ranked = sorted(translations.values(), key=lambda group: (-len(group), group[0].span))
+    for ranked in translated_two_ways(triples):
         reference = ranked[0][0]
         where = f"unit {reference.id}" if reference.id else "an earlier segment"
         for group in ranked[1:]:
@@ -89,4 +100,4 @@ class QADetector:
         return sorted(flags, key=lambda f: (f.span.start, f.span.end, f.rule))
 
 
-__all__ = ["Pair", "QADetector", "check", "inconsistent"]
+__all__ = ["Pair", "QADetector", "check", "inconsistent", "normalised", "translated_two_ways"]
