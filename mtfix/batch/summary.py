@@ -206,15 +206,15 @@ def render(summary: dict[str, Any], out_dir: Path) -> str:
     def counts(mapping: dict[str, int]) -> str:
         return ", ".join(f"{k} {v}" for k, v in mapping.items()) or "none"
 
+    points = {d: row["points"] for d, row in summary["mqm"]["by_dimension"].items()}
     return "\n".join(
         [
             f"documents: {docs['done']} done, {docs['skipped']} skipped, "
             f"{docs['failed']} failed (of {docs['total']})",
             f"flags left: {summary['flags_left']} ({counts(summary['flags_left_by_category'])})",
             f"edits applied: {summary['edits_applied']} ({counts(summary['edits_by_origin'])})",
-            f"MQM penalty: {summary['mqm']['penalty']} per 100 words ("
-            + counts({d: row["points"] for d, row in summary["mqm"]["by_dimension"].items()})
-            + " points)",
+            f"MQM penalty of the flags left: {summary['mqm']['penalty']} per 100 words "
+            f"(points: {counts(points)})",
             f"wall time: {summary['wall_s']:.1f} s, {speed['documents_per_min']} documents/min, "
             f"{speed['sentences_per_s']} sentences/s",
             f"sources translated more than one way across documents: "
