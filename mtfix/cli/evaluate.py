@@ -1,6 +1,6 @@
 """``mtfix eval``: score line-aligned files, a named suite, or every suite.
 
-    mtfix eval --src S --hyp H --ref R [--ref R2 ...]
+    mtfix eval --src S --hyp H --ref R [--ref R2 ...] [--source SOURCE]
     mtfix eval suite NAME --system rules|full [--sample N]
     mtfix eval all [--system rules|full ...] [--sample N]
 
@@ -20,12 +20,19 @@ import click
 from mtfix.cli.common import EXIT_FOUND, one_line_errors
 from mtfix.core import UnavailableError
 from mtfix.evaluate import gate, systems
+from mtfix.evaluate.qa import qa_flags
 from mtfix.evaluate.report import FORMATS, format_for, render, render_summary
 from mtfix.evaluate.runs import run_suite
 from mtfix.evaluate.score import SOURCE, Evaluation, evaluate
 from mtfix.evaluate.significance import DEFAULT_SAMPLES
-from mtfix.evaluate.suites import Corpus, check_aligned, load_suites, read_corpus_lines
-from mtfix.io import atomic_writer
+from mtfix.evaluate.suites import (
+    Corpus,
+    check_aligned,
+    load_suites,
+    read_corpus_lines,
+    read_segments,
+)
+from mtfix.io import InputError, atomic_writer
 from mtfix.paths import suites_file
 
 _output_options = [
@@ -109,9 +116,23 @@ def _emit(
 
 
 @click.group("eval", invoke_without_command=True)
-@click.option("--src", type=click.Path(), help="What mtfix received (raw MT), one segment a line.")
-@click.option("--hyp", type=click.Path(), help="The system's output, line-aligned with --src.")
-@click.option("--ref", "refs", type=click.Path(), multiple=True, help="Reference(s); repeatable.")
+@click.option(
+    "--src",
+    type=click.Path(),
+    help="What mtfix received (raw MT), one segment a line, or a CAT file (its units' targets).",
+)
+@click.option(
+    "--hyp", type=click.Path(), help="The system's output, line-aligned with --src (or CAT)."
+)
+@click.option(
+    "--ref", "refs", type=click.Path(), multiple=True, help="Reference(s) (or CAT); repeatable."
+)
+@click.option(
+    "--source",
+    type=click.Path(dir_okay=False),
+    help="The text the MT translates, line-aligned with --src (a CAT --src carries its own): "
+    "the QA checks run on --src and --hyp against it, reported by MQM dimension.",
+)
 @click.option(
     "--against",
     type=click.Path(),
@@ -132,6 +153,7 @@ def command(
     src: str | None,
     hyp: str | None,
     refs: tuple[str, ...],
+    source: str | None,
     against: str | None,
     name: str,
     bootstrap: int,
@@ -140,22 +162,34 @@ def command(
     """Score a system's output against references, next to the do-nothing source.
 
     Reports BLEU, chrF and TER (sacrebleu) for the source and the system and their difference,
-    ERRANT edit precision/recall/F0.5, a paired bootstrap test, and the sentences made worse.
+    ERRANT edit precision/recall/F0.5, a paired bootstrap test, and the sentences made worse;
+    with the text the MT translates (--source, or a CAT --src), the QA checks' flags on the MT
+    and on the output by MQM dimension.
     """
     if ctx.invoked_subcommand:
         return
     if not (src and hyp and refs):
         raise click.UsageError("give --src, --hyp and --ref, or a sub-command (suite, all)")
-    source, hyps = read_corpus_lines(src), read_corpus_lines(hyp)
-    references = [read_corpus_lines(r) for r in refs]
-    named = [(src, source), (hyp, hyps), *zip(refs, references, strict=True)]
+    mt, translated = read_segments(src)
+    if source is not None:
+        if translated is not None:
+            raise InputError(f"{src}: a CAT file carries its own source; drop --source")
+        translated = read_corpus_lines(source)
+    hyps = read_segments(hyp)[0]
+    references = [read_segments(r)[0] for r in refs]
+    named = [(src, mt), (hyp, hyps), *zip(refs, references, strict=True)]
+    if source is not None and translated is not None:
+        named.append((source, translated))
     second = None
     if against:
-        second = (against, read_corpus_lines(against))
+        second = (against, read_segments(against)[0])
         named.append(second)
     check_aligned(named)
-    corpus = Corpus(name, tuple(source), tuple(map(tuple, references)))
-    evaluation = evaluate(corpus, hyps, against=second, bootstrap=bootstrap)
+    corpus = Corpus(name, tuple(mt), tuple(map(tuple, references)))
+    mqm_flags = None
+    if translated is not None:
+        mqm_flags = (qa_flags(mt, translated), qa_flags(hyps, translated))
+    evaluation = evaluate(corpus, hyps, against=second, bootstrap=bootstrap, mqm_flags=mqm_flags)
     _emit([evaluation], **output)
 
 

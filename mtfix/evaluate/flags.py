@@ -8,17 +8,19 @@ so two flags on one error are both correct and recall it once.
 Per detector, that detector's flags are scored against every gold span. Per category, precision
 is that of the flags the detectors put in the category (against gold spans of any category) and
 recall that of the gold spans annotated with it (found by flags of any category), because
-detectors and annotators do not always name an error the same way.
+detectors and annotators do not always name an error the same way. Per MQM dimension the same,
+with flags and gold spans classed by :mod:`mtfix.mqm` (a gold span by its category alone).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mtfix import mqm
 from mtfix.core import Flag, Span
 from mtfix.evaluate.metrics import Metric
 from mtfix.io import InputError, read_text
@@ -83,12 +85,14 @@ class FlagScores:
     overall: FlagCounts
     by_detector: dict[str, FlagCounts] = field(default_factory=dict)
     by_category: dict[str, FlagCounts] = field(default_factory=dict)
+    by_dimension: dict[str, FlagCounts] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             **self.overall.to_dict(),
             "by_detector": {k: v.to_dict() for k, v in sorted(self.by_detector.items())},
             "by_category": {k: v.to_dict() for k, v in sorted(self.by_category.items())},
+            "by_dimension": {k: v.to_dict() for k, v in sorted(self.by_dimension.items())},
         }
 
 
@@ -113,9 +117,26 @@ class FlagMetric(Metric):
             d: _count([f for f in flags if f.detector == d], gold)
             for d in sorted({f.detector for f in flags})
         }
-        by_category: dict[str, FlagCounts] = {}
-        for c in sorted({f.category for f in flags} | {g.category for g in gold}):
-            p = _count([f for f in flags if f.category == c], gold)
-            r = _count(flags, [g for g in gold if g.category == c])
-            by_category[c] = FlagCounts(p.flags, p.correct, r.gold, r.found)
-        return FlagScores(_count(flags, gold), by_detector, by_category)
+        by_category = _by(flags, gold, lambda f: f.category, lambda g: g.category)
+        by_dimension = _by(
+            flags,
+            gold,
+            lambda f: mqm.of(f).dimension.value,
+            lambda g: mqm.classify(g.category).dimension.value,
+        )
+        return FlagScores(_count(flags, gold), by_detector, by_category, by_dimension)
+
+
+def _by(
+    flags: Sequence[Flag],
+    gold: Sequence[GoldSpan],
+    flag_key: Callable[[Flag], str],
+    gold_key: Callable[[GoldSpan], str],
+) -> dict[str, FlagCounts]:
+    """Precision of the flags in each class, recall of the gold spans in it."""
+    out: dict[str, FlagCounts] = {}
+    for c in sorted({flag_key(f) for f in flags} | {gold_key(g) for g in gold}):
+        p = _count([f for f in flags if flag_key(f) == c], gold)
+        r = _count(flags, [g for g in gold if gold_key(g) == c])
+        out[c] = FlagCounts(p.flags, p.correct, r.gold, r.found)
+    return out

@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 from mtfix.diff import tokens
 from mtfix.evaluate.gate import Check
 from mtfix.evaluate.score import Evaluation
-from mtfix.evaluate.tables import edit_table, flag_table, machine, score_table
+from mtfix.evaluate.tables import edit_table, flag_table, machine, mqm_table, score_table
 
 
 def _mark(text: str, spans: Sequence[tuple[int, int]], tag: str) -> Markup:
@@ -98,6 +98,8 @@ def render_html(evaluations: Sequence[Evaluation], checks: Sequence[Check] = ())
         tables = [("Edits (ERRANT)", edit_table(ev))]
         if flags := flag_table(ev):
             tables.append(("Flags vs gold spans (true positive = overlap)", flags))
+        if by_dimension := mqm_table(ev):
+            tables.append(("MQM by dimension (source → output)", by_dimension))
         rows = []
         for s in ev.sentences:
             source, system = highlight(s.source, s.system, "del", "ins")

@@ -16,7 +16,15 @@ from typing import Any
 from mtfix.evaluate.edits import BETA
 from mtfix.evaluate.gate import Check
 from mtfix.evaluate.score import Evaluation, Sentence
-from mtfix.evaluate.tables import Table, edit_table, flag_table, machine, pct, score_table
+from mtfix.evaluate.tables import (
+    Table,
+    edit_table,
+    flag_table,
+    machine,
+    mqm_table,
+    pct,
+    score_table,
+)
 
 FORMATS = ("text", "markdown", "json", "html", "junit")
 _BY_SUFFIX = {
@@ -32,6 +40,10 @@ _BY_SUFFIX = {
 TERMINAL_WORSE = 10
 FLAG_RULE = (
     "A flag is correct when it overlaps a gold span; a gold span is found when a flag overlaps it."
+)
+MQM_RULE = (
+    "Flags weighed as MQM errors (minor 1, major 5, critical 10 points): those raised on the "
+    "source, and those on or left in the system's output."
 )
 
 
@@ -133,6 +145,9 @@ def render_text(evaluations: Sequence[Evaluation], checks: Sequence[Check] = ())
         if table := flag_table(ev):
             out += ["Flags vs gold spans (true positive = overlap)"]
             out += ["  " + line for line in _aligned(table)] + [""]
+        if table := mqm_table(ev):
+            out += ["MQM by dimension (flags on the source → on or left in the output)"]
+            out += ["  " + line for line in _aligned(table)] + [""]
         worse = ev.worse
         out.append(
             f"Made worse: {len(worse)} of {len(ev.sentences)} changed sentences "
@@ -170,6 +185,8 @@ def render_markdown(evaluations: Sequence[Evaluation], checks: Sequence[Check] =
         out += ["### Edits (ERRANT)", "", *_pipe(edit_table(ev)), ""]
         if table := flag_table(ev):
             out += ["### Flags vs gold spans", "", FLAG_RULE, "", *_pipe(table), ""]
+        if table := mqm_table(ev):
+            out += ["### MQM by dimension", "", MQM_RULE, "", *_pipe(table), ""]
         out += [f"### Sentences made worse ({len(ev.worse)} of {len(ev.sentences)} changed)", ""]
         out += [*_pipe(_worse_rows(ev.worse)), ""] if ev.worse else ["None.", ""]
         out += ["### Signatures", "", *(f"- {k}: `{v}`" for k, v in ev.signatures.items()), ""]

@@ -51,4 +51,6 @@ def run_suite(
         bootstrap=bootstrap,
         sample=sample if sample is not None and sample < len(scored.source) else None,
         pipeline_signature=out.signature,
+        # What the detectors found in the MT, and what the system left unresolved.
+        mqm_flags=(out.flags, out.left),
     )

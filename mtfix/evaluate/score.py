@@ -2,8 +2,9 @@
 
 The source (raw MT, what mtfix receives) is the baseline a cleaner must beat: an :class:`Evaluation`
 holds corpus BLEU, chrF and TER for both, ERRANT edit scores, flag scores where the corpus has
-gold spans, a paired bootstrap test, and every sentence the system changed with its
-sentence-level chrF and TER before and after, worst first.
+gold spans, a paired bootstrap test, every sentence the system changed with its sentence-level
+chrF and TER before and after, worst first, and, where flags were raised on both sides, the MQM
+points by dimension and penalty per 100 words of the source and of the system's output.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mtfix import mqm
 from mtfix.core import Flag
 from mtfix.evaluate.edits import BETA, EditScores, ErrantMetric
 from mtfix.evaluate.flags import FlagMetric, FlagScores
@@ -74,6 +76,8 @@ class Evaluation:
     significance: Significance | None = None
     # Every changed sentence, worst first.
     sentences: list[Sentence] = field(default_factory=list)
+    # mqm.summary() of the flags on the source and on (or left in) the system's output.
+    mqm: dict[str, dict[str, Any]] | None = None
 
     @property
     def key(self) -> str:
@@ -103,6 +107,8 @@ class Evaluation:
             flags = self.flags.overall
             ratios = {"precision": flags.precision, "recall": flags.recall, "f1": flags.f1}
             out |= {f"flags.{k}": round(v, 4) for k, v in ratios.items() if v is not None}
+        if self.mqm is not None:
+            out["mqm.penalty"] = self.mqm["system"]["penalty"]
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -117,6 +123,7 @@ class Evaluation:
             "edits": self.edits.to_dict(),
             "flags": self.flags.to_dict() if self.flags else None,
             "significance": self.significance.to_dict() if self.significance else None,
+            "mqm": self.mqm,
             "changed": len(self.sentences),
             "worse": [s.to_dict() for s in self.worse],
         }
@@ -152,9 +159,12 @@ def evaluate(
     bootstrap: int = DEFAULT_SAMPLES,
     sample: int | None = None,
     pipeline_signature: str | None = None,
+    mqm_flags: tuple[Sequence[Flag], Sequence[Flag]] | None = None,
 ) -> Evaluation:
     """Score ``hyps`` (one per corpus line). ``against`` is the second system of the paired
-    test (default: the source); ``bootstrap=0`` skips the test."""
+    test (default: the source); ``bootstrap=0`` skips the test. ``mqm_flags`` are the flags on
+    the source and those on (or left in) ``hyps``, weighed as MQM errors per 100 words of
+    each."""
     check_aligned([("source", corpus.source), (system, hyps)])
     refs = corpus.references
     metrics = corpus_metrics()
@@ -176,6 +186,12 @@ def evaluate(
     )
     if pipeline_signature:
         signatures["mtfix"] = pipeline_signature
+    if mqm_flags is not None:
+        before, after = mqm_flags
+        evaluation.mqm = {
+            SOURCE: mqm.summary(map(mqm.of, before), mqm.word_count("\n".join(corpus.source))),
+            "system": mqm.summary(map(mqm.of, after), mqm.word_count("\n".join(hyps))),
+        }
     if corpus.gold is not None and flags is not None:
         flag_metric = FlagMetric()
         evaluation.flags = flag_metric.corpus_score(flags, corpus.gold)

@@ -16,9 +16,10 @@ from dataclasses import dataclass, replace
 from itertools import accumulate
 from pathlib import Path
 
+from mtfix import formats
 from mtfix.core import Span
 from mtfix.evaluate.flags import GoldSpan, load_gold
-from mtfix.io import InputError, read_text
+from mtfix.io import InputError, decode, read_bytes, read_text
 from mtfix.paths import suites_file
 
 # Fixed so that `--sample N` picks the same lines on every run and every machine.
@@ -36,6 +37,20 @@ def split_lines(text: str) -> list[str]:
 
 def read_corpus_lines(path: str | Path) -> list[str]:
     return split_lines(read_text(path))
+
+
+def read_segments(path: str | Path) -> tuple[list[str], list[str] | None]:
+    """A file's lines, or a CAT file's unit targets as lines and their sources: inline tags
+    dropped (the metrics score words) and line breaks inside a unit as spaces."""
+    data = read_bytes(path)
+    cat = formats.read(path, data)
+    if cat is None:
+        return split_lines(decode(data, str(path))), None
+
+    def line(text: str) -> str:
+        return " ".join(text.replace(formats.TAG, "").split("\n"))
+
+    return [line(u.target) for u in cat.units], [line(u.source) for u in cat.units]
 
 
 def check_aligned(named: Sequence[tuple[str, Sequence[str]]]) -> None:

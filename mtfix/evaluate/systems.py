@@ -22,16 +22,21 @@ SYSTEMS = ("rules", "full")
 
 @dataclass(frozen=True)
 class SystemOutput:
-    """The cleaned lines and every flag raised (resolved or not), in source-text offsets."""
+    """The cleaned lines, every flag raised (resolved or not) and the flags no edit resolved,
+    in source-text offsets."""
 
     lines: tuple[str, ...]
     flags: tuple[Flag, ...]
     signature: str
+    left: tuple[Flag, ...] = ()
 
     def subset(self, source: Sequence[str], keep: Sequence[int]) -> SystemOutput:
-        moved = project([f.span for f in self.flags], source, keep)
-        flags = tuple(replace(f, span=s) for f, s in zip(self.flags, moved, strict=True) if s)
-        return replace(self, lines=tuple(self.lines[i] for i in keep), flags=flags)
+        def kept(flags: tuple[Flag, ...]) -> tuple[Flag, ...]:
+            moved = project([f.span for f in flags], source, keep)
+            return tuple(replace(f, span=s) for f, s in zip(flags, moved, strict=True) if s)
+
+        lines = tuple(self.lines[i] for i in keep)
+        return replace(self, lines=lines, flags=kept(self.flags), left=kept(self.left))
 
 
 def require_model(model: str | None) -> str:
@@ -70,4 +75,5 @@ def run(system: str, corpus: Corpus, model: str | None = None) -> SystemOutput:
             f"{corpus.name}: the {system} system turned {len(corpus.source)} lines "
             f"into {len(lines)}"
         )
-    return SystemOutput(tuple(lines), result.flags + result.resolved, opts.signature())
+    flags = result.flags + result.resolved
+    return SystemOutput(tuple(lines), flags, opts.signature(), result.flags)

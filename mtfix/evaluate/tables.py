@@ -75,4 +75,21 @@ def flag_table(ev: Evaluation) -> Table | None:
     rows = [_ratio_row("all", ev.flags.overall)]
     rows += [_ratio_row(f"detector {k}", v) for k, v in sorted(ev.flags.by_detector.items())]
     rows += [_ratio_row(f"category {k}", v) for k, v in sorted(ev.flags.by_category.items())]
+    rows += [_ratio_row(f"MQM {k}", v) for k, v in sorted(ev.flags.by_dimension.items())]
+    return header, rows
+
+
+def mqm_table(ev: Evaluation) -> Table | None:
+    """MQM points by dimension and the penalty per 100 words, before (the MT) and after (the
+    system's output)."""
+    if ev.mqm is None:
+        return None
+    before, after = ev.mqm["source"], ev.mqm["system"]
+    header = ["dimension", "source points", "system points"]
+    dimensions = sorted(set(before["by_dimension"]) | set(after["by_dimension"]))
+    rows = [
+        [d, *(str(side["by_dimension"].get(d, {}).get("points", 0)) for side in (before, after))]
+        for d in dimensions
+    ]
+    rows.append(["penalty / 100 words", f"{before['penalty']:.2f}", f"{after['penalty']:.2f}"])
     return header, rows

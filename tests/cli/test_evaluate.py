@@ -160,3 +160,55 @@ def test_identical_systems_are_not_significantly_different(files: dict[str, Path
     assert result.exit_code == 0, result.output
     results = json.loads(result.stdout)["significance"]["results"]
     assert all(r["p_value"] == 1.0 for r in results.values())
+
+
+def _write(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_source_reports_the_qa_flags_before_and_after_by_mqm_dimension(tmp_path: Path) -> None:
+    # The system fixed the number and lost the placeholder.
+    src = _write(tmp_path / "mt.txt", ["It drew 300 people.", "Save %s now."])
+    hyp = _write(tmp_path / "hyp.txt", ["It drew 30,000 people.", "Save now."])
+    ref = _write(tmp_path / "ref.txt", ["It drew 30,000 people.", "Save %s now."])
+    source = _write(tmp_path / "ja.txt", ["3万人が集まった。", "%sを保存。"])
+    args = ["--src", str(src), "--hyp", str(hyp), "--ref", str(ref), "--source", str(source)]
+    result = _run(*args, "--format", "json", "--bootstrap", "0")
+    assert result.exit_code == 0, result.output
+    before, after = (json.loads(result.stdout)["mqm"][who] for who in ("source", "system"))
+    assert before["by_dimension"] == {
+        "accuracy": {"minor": 0, "major": 1, "critical": 0, "points": 5}
+    }
+    assert after["by_dimension"] == {
+        "design-and-markup": {"minor": 0, "major": 0, "critical": 1, "points": 10}
+    }
+    assert after["penalty"] > before["penalty"]
+    text = _run(*args, "--bootstrap", "0").stdout
+    assert "MQM by dimension" in text and "design-and-markup" in text
+
+
+def test_cat_files_are_scored_unit_by_unit_with_their_own_sources(tmp_path: Path) -> None:
+    article = (Path(__file__).parent.parent / "data" / "cat" / "article.xlf").read_bytes()
+    mt = tmp_path / "mt.xlf"
+    mt.write_bytes(article.replace(b"30,000 people", b"300 people"))
+    good = tmp_path / "good.xlf"
+    good.write_bytes(article)
+    result = _run("--src", str(mt), "--hyp", str(good), "--ref", str(good), "--format", "json",
+                  "--bootstrap", "0")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["lines"] == 3 and data["system"]["chrf"] == pytest.approx(100.0)
+    assert data["mqm"]["source"]["by_dimension"]["accuracy"]["major"] == 1
+    assert "accuracy" not in data["mqm"]["system"]["by_dimension"]
+    again = _run("--src", str(mt), "--hyp", str(good), "--ref", str(good), "--source", str(mt))
+    assert "carries its own source" in _one_line_error(again)
+
+
+def test_a_source_of_another_length_is_a_one_line_error(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    source = _write(tmp_path / "ja.txt", ["一。", "二。"])
+    result = _run(*_files_args(files), "--source", str(source))
+    line = _one_line_error(result)
+    assert f"{source} has 2 lines" in line and "has 3" in line

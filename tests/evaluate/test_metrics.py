@@ -112,3 +112,8 @@ def test_flag_precision_and_recall_on_a_hand_made_example() -> None:
     # Precision of flags labelled grammar (one of two hits gold 1), recall of gold grammar spans.
     assert (grammar.flags, grammar.correct, grammar.gold, grammar.found) == (2, 1, 1, 0)
     assert scores.to_dict()["by_category"]["grammar"]["recall"] == 0.0
+    # By MQM dimension: spelling and grammar are linguistic conventions, a stray glyph markup.
+    fluency = scores.by_dimension["linguistic-conventions"]
+    assert (fluency.flags, fluency.correct, fluency.gold, fluency.found) == (3, 2, 2, 1)
+    markup = scores.by_dimension["design-and-markup"]
+    assert (markup.flags, markup.correct, markup.gold, markup.found) == (1, 1, 1, 1)

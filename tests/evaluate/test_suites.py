@@ -64,13 +64,18 @@ def test_rules_beat_raw_mt_on_the_seed_article(seed: tuple[Result, Path]) -> Non
     assert data["flags"]["gold"] == 40 and data["flags"]["recall"] > 0.5
     assert data["edits"]["tp"] > 0
     assert "lines:no" in data["signatures"]["mtfix"]
+    # The rules resolve flags: fewer MQM points are left than the detectors found.
+    assert data["mqm"]["system"]["penalty"] < data["mqm"]["source"]["penalty"]
+    assert "accuracy" in data["mqm"]["source"]["by_dimension"]
+    assert data["flags"]["by_dimension"]["accuracy"]["gold"] > 0
 
 
 def test_seed_terminal_table_has_every_figure(seed: tuple[Result, Path]) -> None:
     out = seed[0].stdout
     for needle in ("BLEU", "chrF", "TER", "source", "system", "delta", "p (rules vs source)",
                    "F0.5", "Flags vs gold", "detector mt-artifacts", "category stray-glyph",
-                   "Made worse:", "Signatures:", "nrefs:1"):  # fmt: skip
+                   "Made worse:", "Signatures:", "nrefs:1", "MQM by dimension",
+                   "penalty / 100 words", "MQM accuracy"):  # fmt: skip
         assert needle in out, needle
 
 
