@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mtfix.core import UnavailableError
+from mtfix.formats.inline import InlineContent
 from mtfix.io import InputError, atomic_writer
 
 
@@ -45,6 +46,24 @@ class Unit:
     target_tags: tuple[str, ...] = ()
     notes: str = ""
     state: str = ""
+
+
+def inline_unit(
+    unit_id: str, source: Any, target: Any, *, notes: str = "", state: str = ""
+) -> tuple[Unit, InlineContent]:
+    """The unit of a ``source`` and ``target`` XML element pair, inline markup as TAGs, and the
+    target's content, whose ``fill`` writes a new target back."""
+    src, tgt = InlineContent.of(source), InlineContent.of(target)
+    unit = Unit(
+        id=unit_id,
+        source=src.text,
+        target=tgt.text,
+        source_tags=tuple(src.labels),
+        target_tags=tuple(tgt.labels),
+        notes=notes,
+        state=state,
+    )
+    return unit, tgt
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from mtfix.formats import xml
-from mtfix.formats.base import NOTE_ORIGIN, CatFile, Format, Handle, Unit, no_target
-from mtfix.formats.inline import InlineContent
+from mtfix.formats.base import NOTE_ORIGIN, CatFile, Format, Handle, Unit, inline_unit, no_target
 from mtfix.io import InputError
 
 TMX_VERSIONS = frozenset({"1.1", "1.2", "1.3", "1.4", "1.4b"})
@@ -56,19 +55,14 @@ class TmxFile(CatFile):
             others = [t for t in tuvs if t not in sources[:1]]
             if not sources or not others or others[0].find("seg") is None:
                 raise no_target(name, unit_id, xml.line_of(tu))
-            src = InlineContent.of(sources[0].find("seg"))
-            tgt = InlineContent.of(others[0].find("seg"))
             tt_unit = tmxunit.createfromxmlElement(tu)
-            units.append(
-                Unit(
-                    id=unit_id,
-                    source=src.text,
-                    target=tgt.text,
-                    source_tags=tuple(src.labels),
-                    target_tags=tuple(tgt.labels),
-                    notes=tt_unit.getnotes(),
-                )
+            unit, tgt = inline_unit(
+                unit_id,
+                sources[0].find("seg"),
+                others[0].find("seg"),
+                notes=tt_unit.getnotes(),
             )
+            units.append(unit)
             handles.append(Handle(tgt.fill, tt_unit))
         super().__init__(name, data, units, handles)
 

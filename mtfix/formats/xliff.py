@@ -12,8 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from mtfix.formats import xml
-from mtfix.formats.base import NOTE_ORIGIN, CatFile, Format, Handle, Unit, no_target
-from mtfix.formats.inline import InlineContent
+from mtfix.formats.base import NOTE_ORIGIN, CatFile, Format, Handle, Unit, inline_unit, no_target
 from mtfix.io import InputError
 
 XLIFF1_VERSIONS = frozenset({"1.1", "1.2"})
@@ -81,19 +80,14 @@ class Xliff1File(CatFile):
                     raise InputError(
                         f"{name}:{xml.line_of(target_element)}: unit {segment_id!r} has no source"
                     )
-                src = InlineContent.of(source_element)
-                tgt = InlineContent.of(target_element)
-                units.append(
-                    Unit(
-                        id=segment_id,
-                        source=src.text,
-                        target=tgt.text,
-                        source_tags=tuple(src.labels),
-                        target_tags=tuple(tgt.labels),
-                        notes=tt_unit.getnotes(),
-                        state=target.get("state") or "",
-                    )
+                unit, tgt = inline_unit(
+                    segment_id,
+                    source_element,
+                    target_element,
+                    notes=tt_unit.getnotes(),
+                    state=target.get("state") or "",
                 )
+                units.append(unit)
                 handles.append(Handle(tgt.fill, (tt_unit, target_element if segments else None)))
         super().__init__(name, data, units, handles)
 
@@ -141,19 +135,14 @@ class Xliff2File(CatFile):
                 target = segment.find(f"{ns}target")
                 if target is None:
                     raise no_target(name, unit_id, xml.line_of(segment))
-                src = InlineContent.of(segment.find(f"{ns}source"))
-                tgt = InlineContent.of(target)
-                units.append(
-                    Unit(
-                        id=unit_id,
-                        source=src.text,
-                        target=tgt.text,
-                        source_tags=tuple(src.labels),
-                        target_tags=tuple(tgt.labels),
-                        notes=self._notes(unit_element),
-                        state=segment.get("state") or "",
-                    )
+                unit, tgt = inline_unit(
+                    unit_id,
+                    segment.find(f"{ns}source"),
+                    target,
+                    notes=self._notes(unit_element),
+                    state=segment.get("state") or "",
                 )
+                units.append(unit)
                 handles.append(Handle(tgt.fill, segment))
         super().__init__(name, data, units, handles)
 
