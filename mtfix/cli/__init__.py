@@ -24,15 +24,18 @@ class Entry(NamedTuple):
 COMMANDS = {
     "batch": Entry(
         "mtfix.cli.batch:batch",
-        "Clean every document of INPUT... (directories, text files, JSONL files) into --out.",
+        "Clean every document of INPUT... (directories; text, JSONL, XLIFF, TMX, PO files) "
+        "into --out.",
     ),
     "check": Entry(
         "mtfix.cli.text:check",
-        "List every problem in FILE with its position, category and suggestion.",
+        "List every problem in FILE (text, XLIFF, TMX or PO) with its position, category and "
+        "suggestion.",
     ),
     "clean": Entry(
         "mtfix.cli.text:clean",
-        "Repair FILE and print (or write) the cleaned text, a diff, or JSON.",
+        "Repair FILE (text, XLIFF, TMX or PO) and print (or write) the cleaned text, a diff, or "
+        "JSON.",
     ),
     "doctor": Entry(
         "mtfix.cli.doctor:doctor",

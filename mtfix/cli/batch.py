@@ -65,8 +65,9 @@ def batch(
     address: str | None,
     progress: bool,
 ) -> None:
-    """Clean every document of INPUT... (directories, text files, JSONL files, CAT files:
-    XLIFF, TMX, PO) into --out, mirroring the inputs; a CAT file comes back in its own format.
+    """Clean every document of INPUT... (directories; text, JSONL, XLIFF, TMX, PO files) into --out.
+
+    The outputs mirror the inputs; a CAT file comes back in its own format.
 
     Rerunning the same command skips documents already done (a SQLite manifest in --out), also
     after a crash. Unusable documents are listed in errors.jsonl and the batch goes on; the

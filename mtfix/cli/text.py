@@ -23,7 +23,11 @@ from mtfix.render import render_check_text, render_diff
 @one_line_errors
 def check(file: str, source: str | None, options: PipelineOptions, fmt: str) -> None:
     """List every problem in FILE (text, XLIFF, TMX or PO) with its position, category and
-    suggestion."""
+    suggestion.
+
+    A CAT file's flags name their unit; with --source (or a CAT file's own sources) the
+    bilingual QA checks run too.
+    """
     inp = inputs.load(file, source=source, lines=options.lines)
     options = options.with_source(bool(inp.document.aligned))
     result = Pipeline(options).check_document(inp.document)
@@ -54,8 +58,11 @@ def clean(
     source: str | None,
     options: PipelineOptions,
 ) -> None:
-    """Repair FILE and print (or write) the cleaned text, a diff, or JSON; a CAT file is written
-    back in its own format, only the fixed targets changed and marked for review."""
+    """Repair FILE (text, XLIFF, TMX or PO) and print (or write) the cleaned text, a diff, or JSON.
+
+    A CAT file is written back in its own format, only the fixed targets changed and marked for
+    review.
+    """
     inp = inputs.load(file, source=source, lines=options.lines)
     pipeline = Pipeline(options.with_source(bool(inp.document.aligned)))
     # A missing or broken model fails now, in a second, not after the detectors have run.
