@@ -77,17 +77,30 @@ def _exclusive(out_dir: Path) -> Iterator[None]:
         yield
 
 
+def _inputs(opts: BatchOptions) -> tuple[list[Source], PipelineOptions]:
+    """The batch's input files and the options they are cleaned with: bad inputs or options
+    (a glossary with no source to read it) fail here, before anything is written."""
+    sources = discover(opts.inputs, opts.globs, opts.out_dir, opts.source)
+    cat = any(s.kind == "cat" for s in sources)
+    if cat:
+        require_cat_extra()
+    return sources, opts.pipeline.with_source(cat or opts.source is not None)
+
+
 class _Run:
-    def __init__(self, opts: BatchOptions, manifest: Manifest) -> None:
+    def __init__(
+        self,
+        opts: BatchOptions,
+        manifest: Manifest,
+        sources: list[Source],
+        options: PipelineOptions,
+    ) -> None:
         self.opts = opts
         self.out = opts.out_dir
         self.manifest = manifest
-        self.sources = discover(opts.inputs, opts.globs, opts.out_dir, opts.source)
-        bilingual = opts.source is not None or any(s.kind == "cat" for s in self.sources)
-        if any(s.kind == "cat" for s in self.sources):
-            require_cat_extra()
-        self.options = opts.pipeline.with_source(bilingual)
-        self.signature = self.options.signature()
+        self.sources = sources
+        self.options = options
+        self.signature = options.signature()
         # Documents of each source still to clean; a JSONL source is assembled when it hits 0.
         self.pending: Counter[str] = Counter()
         self.in_flight: dict[str, Doc] = {}
@@ -196,10 +209,11 @@ class _Run:
 def run_batch(opts: BatchOptions) -> BatchResult:
     """Clean every document of ``opts.inputs`` into ``opts.out_dir``; see the module docs."""
     start = time.perf_counter()
+    sources, options = _inputs(opts)
     opts.out_dir.mkdir(parents=True, exist_ok=True)
     with _exclusive(opts.out_dir), Manifest(opts.out_dir) as manifest:
         outputs.sweep_temporaries(opts.out_dir)
-        run = _Run(opts, manifest)
+        run = _Run(opts, manifest, sources, options)
         docs = run.plan()
         total = sum(run.pending.values())
         if total:

@@ -115,6 +115,15 @@ def test_a_glossary_is_part_of_what_a_document_was_done_with(tmp_path: Path) -> 
     assert json.loads((out / "summary.json").read_text())["signature"].count("glossary:none") == 0
 
 
+def test_a_glossary_with_no_source_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    text, out = tmp_path / "a.txt", tmp_path / "out"
+    text.write_text("One.\n", encoding="utf-8")
+    result = batch(text, "--out", out, "--glossary", DATA / "qa" / "glossary.tbx")
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "needs a source" in result.stderr
+    assert not out.exists()
+
+
 def test_texts_with_a_source_directory(tmp_path: Path) -> None:
     corpus, sources, out = tmp_path / "mt", tmp_path / "ja", tmp_path / "out"
     corpus.mkdir()
