@@ -1,0 +1,106 @@
+"""Running the server: bind, warm up, serve with uvicorn, and stop everything on the way out.
+
+The socket is bound before anything loads, so a port in use fails in a second. LanguageTool and
+the model are loaded before the first request is accepted (:meth:`Engine.start`, in the main
+thread). uvicorn turns Ctrl-C and SIGTERM into a graceful shutdown (requests in flight get
+``GRACE_S`` seconds) and then raises the signal again: SIGTERM becomes ``SystemExit(143)`` and
+Ctrl-C ``KeyboardInterrupt``, so the ``finally`` here always stops the model worker and the
+LanguageTool JVM (which, as a last guard, also dies with this process: see
+:mod:`mtfix.languagetool.server`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import signal
+import socket
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from mtfix.core import UnavailableError
+from mtfix.pipeline import CleanResult
+from mtfix.serve.app import create_app
+from mtfix.serve.engine import Engine, ServeSettings
+from mtfix.serve.review import OpenedFile, PostEditLog, Reviews
+
+DEFAULT_PORT = 8081
+DEFAULT_HOST = "127.0.0.1"
+GRACE_S = 5
+
+
+@dataclass(frozen=True)
+class Listen:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+
+    def url(self, port: int) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{port}/"
+
+
+def bind(listen: Listen) -> socket.socket:
+    family = socket.AF_INET6 if ":" in listen.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((listen.host, listen.port))
+    except OSError as exc:
+        sock.close()
+        why = "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be bound ({exc.strerror})"
+        raise UnavailableError(
+            f"port {listen.port} on {listen.host} {why}: choose another with --port"
+        ) from None
+    sock.listen(128)
+    return sock
+
+
+def _terminate(signum: int, frame: object) -> None:
+    sys.exit(128 + signum)
+
+
+def run(
+    settings: ServeSettings,
+    listen: Listen,
+    log: Path,
+    *,
+    opened: Path | None = None,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Serve until Ctrl-C or SIGTERM; ``on_ready`` gets the URL once requests are answered."""
+    sock = bind(listen)
+    engine = Engine(settings)
+    reviews: Reviews | None = None
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminate)
+    try:
+        file = OpenedFile(opened) if opened is not None else None
+        engine.start()
+
+        def clean(
+            text: str, source: str | None, progress: Callable[[int, int], None]
+        ) -> CleanResult:
+            return engine.clean(engine.document(text, source), progress=progress)[0]
+
+        reviews = Reviews(clean, PostEditLog(log), file, settings.max_text_length)
+        app = create_app(engine, reviews, host=listen.host)
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=GRACE_S,
+        )
+        if on_ready is not None:
+            on_ready(listen.url(sock.getsockname()[1]))
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        if reviews is not None:
+            reviews.close()
+        engine.stop()
+        with contextlib.suppress(OSError):
+            sock.close()
