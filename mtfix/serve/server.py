@@ -15,10 +15,13 @@ import contextlib
 import errno
 import signal
 import socket
+import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -59,6 +62,28 @@ def bind(listen: Listen) -> socket.socket:
     return sock
 
 
+def wait_until_serving(proc: subprocess.Popen[Any], url: str, timeout: float) -> None:
+    """Wait for a server started as ``proc`` (a test's, a benchmark's) to answer at ``url``; it
+    accepts connections while it warms up, so a check may also time out before it answers. An
+    UnavailableError, with the process's last words, if it exits first or stays silent past
+    ``timeout`` seconds (it is then killed)."""
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            said = proc.stderr.read() if proc.stderr else ""
+            said = said.decode(errors="replace") if isinstance(said, bytes) else said
+            raise UnavailableError(f"the server exited with {proc.returncode}: {said.strip()}")
+        try:
+            if requests.get(f"{url}/v2/healthcheck", timeout=2).ok:
+                return
+        except requests.RequestException:
+            time.sleep(0.3)
+    proc.kill()
+    raise UnavailableError(f"the server did not answer within {timeout:g} s")
+
+
 def _terminate(signum: int, frame: object) -> None:
     sys.exit(128 + signum)
 
@@ -72,13 +97,13 @@ def run(
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve until Ctrl-C or SIGTERM; ``on_ready`` gets the URL once requests are answered."""
+    file = OpenedFile(opened) if opened is not None else None
     sock = bind(listen)
     engine = Engine(settings)
     reviews: Reviews | None = None
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _terminate)
     try:
-        file = OpenedFile(opened) if opened is not None else None
         engine.start()
 
         def clean(

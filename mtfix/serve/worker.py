@@ -7,6 +7,9 @@ take turns chunk by chunk, and a long document shows progress. A request that re
 limit stops waiting and answers with the chunks it has; the chunk already running still finishes
 and its rewrites are cached, so the client's next check of the same text finds them.
 
+The worker thread is a daemon: stopping the server does not wait for a generation in progress
+(it can take seconds); everyone waiting on it is told the server is stopping.
+
 The cache is keyed by what the model reads for a sentence: the sentence with its paragraph up to
 it (a rewriter may read the sentences before), its source, and its flags, in offsets relative
 to the sentence. A rewriter that reads more of the document must widen the key.
@@ -14,13 +17,15 @@ to the sentence. A rewriter that reads more of the document must widen the key.
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
+from typing import Any
 
 from mtfix import rewrite
 from mtfix.core import Candidate, Document, Span, Target
@@ -29,6 +34,8 @@ from mtfix.rewrite import Rewriter
 # One generation batch of the model backend.
 CHUNK = 8
 CACHE_SENTENCES = 4096
+# How often a request waiting on the worker looks whether the server is stopping.
+POLL_S = 0.25
 
 Progress = Callable[[int, int], None]
 
@@ -62,7 +69,12 @@ class ModelWorker:
     def __init__(self, rewriter: Rewriter, *, chunk: int = CHUNK) -> None:
         self.rewriter = rewriter
         self.chunk = chunk
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mtfix-model")
+        self._queue: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]] = (
+            queue.SimpleQueue()
+        )
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="mtfix-model", daemon=True)
+        self._thread.start()
         self._cache: OrderedDict[Hashable, tuple[Candidate, ...]] = OrderedDict()
         self._lock = threading.Lock()
         self.sentences = 0  # sentences the model has rewritten (cache misses)
@@ -70,14 +82,48 @@ class ModelWorker:
         self.waiting = 0  # chunks queued or running
         self.warmed = False
 
+    def _serve(self) -> None:
+        while not self._closed.is_set():
+            future, fn, args = self._queue.get()
+            if self._closed.is_set() or not future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = fn(*args)
+            except BaseException as exc:  # the waiting request reports it
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
+
+    def _submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        self._queue.put((future, fn, args))
+        return future
+
+    def _wait(self, future: Future[Any], deadline: float) -> Any:
+        """The future's result, polling for a stop; TimeoutError at the deadline."""
+        while True:
+            if self._closed.is_set():
+                raise RuntimeError("the server is stopping")
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise FutureTimeout()
+            try:
+                return future.result(timeout=min(POLL_S, left))
+            except FutureTimeout:
+                continue
+
     def warm(self) -> None:
         """Load the model now, in the worker thread."""
-        self._pool.submit(rewrite.warm, self.rewriter).result()
+        self._wait(self._submit(rewrite.warm, self.rewriter), float("inf"))
         self.warmed = True
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
-        rewrite.close(self.rewriter)
+        """Stop taking work; whoever waits is told the server is stopping."""
+        self._closed.set()
+        self._queue.put((Future(), lambda: None, ()))  # wake the thread if it waits for work
+        self._thread.join(timeout=1.0)
+        if not self._thread.is_alive():
+            rewrite.close(self.rewriter)
 
     def propose(
         self,
@@ -105,9 +151,9 @@ class ModelWorker:
             progress(done, len(targets))
         for i in range(0, len(todo), self.chunk):
             chunk = todo[i : i + self.chunk]
-            future = self._submit(doc, chunk)
+            future = self._chunk(doc, chunk)
             try:
-                out += future.result(timeout=max(0.0, deadline - time.monotonic()))
+                out += self._wait(future, deadline)
             except FutureTimeout:
                 future.cancel()
                 return out, False
@@ -116,12 +162,12 @@ class ModelWorker:
                 progress(done, len(targets))
         return out, True
 
-    def _submit(
+    def _chunk(
         self, doc: Document, chunk: Sequence[tuple[Target, Hashable]]
     ) -> Future[list[Candidate]]:
         with self._lock:
             self.waiting += 1
-        future = self._pool.submit(self.rewriter.propose, doc, [t for t, _ in chunk])
+        future = self._submit(self.rewriter.propose, doc, [t for t, _ in chunk])
         future.add_done_callback(lambda f: self._store(f, chunk))
         return future
 

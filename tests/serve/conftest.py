@@ -7,17 +7,16 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
 from mtfix.pipeline import CleanResult
 from mtfix.serve.app import create_app
 from mtfix.serve.engine import Engine, ServeSettings
 from mtfix.serve.review import OpenedFile, PostEditLog, Reviews
+from mtfix.serve.server import wait_until_serving
 
 pytest.importorskip("starlette")
 from starlette.testclient import TestClient
@@ -73,16 +72,5 @@ def start_server(
         text=True,
     )
     url = f"{BASE}:{port}"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(
-                f"mtfix {args[0]} exited: {proc.stderr.read() if proc.stderr else ''}"
-            )
-        try:
-            if requests.get(f"{url}/v2/healthcheck", timeout=2).ok:
-                return proc, url
-        except requests.RequestException:  # refused, or queued while it warms up
-            time.sleep(0.3)
-    proc.kill()
-    raise AssertionError(f"mtfix {args[0]} did not answer within {timeout} s")
+    wait_until_serving(proc, url, timeout)
+    return proc, url

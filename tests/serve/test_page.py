@@ -48,7 +48,7 @@ def test_review_an_article_by_keyboard_in_chromium(tmp_path: Path) -> None:
                 executable_path=CHROMIUM,
                 headless=True,
                 args=FLAGS,
-                viewport={"width": 1280, "height": 800},
+                viewport={"width": 1200, "height": 720},
                 accept_downloads=True,
             )
             try:
@@ -130,6 +130,7 @@ def _review(page, url: str, out: Path) -> str:  # type: ignore[no-untyped-def]
     _go_to(page, "▼ Ukraine")
     assert page.locator(".candidate").count() >= 3
     page.wait_for_selector("#message:not(.show)")
+    page.wait_for_timeout(500)  # the message's fade-out
 
     shot = out / "review-page.png"
     page.screenshot(path=str(shot))

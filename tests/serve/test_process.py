@@ -100,3 +100,24 @@ def test_a_port_in_use_is_a_one_line_environment_error() -> None:
         f"mtfix: error: port {port} on 127.0.0.1 is in use: choose another with --port "
         "(run `mtfix doctor`)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "no such file"), (b"\x00\x01binary", "binary file")],
+)
+def test_review_of_a_bad_file_is_a_one_line_input_error(
+    tmp_path: Path, content: bytes | None, message: str
+) -> None:
+    article = tmp_path / "article.txt"
+    if content is not None:
+        article.write_bytes(content)
+    run = subprocess.run(
+        [sys.executable, "-m", "mtfix", "review", str(article), "--no-browser", "--no-model"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2
+    (line,) = run.stderr.strip().splitlines()
+    assert line.startswith(f"mtfix: error: {article}: {message}")
