@@ -3,9 +3,8 @@
 The socket is bound before anything loads, so a port in use fails in a second. LanguageTool and
 the model are loaded before the first request is accepted (:meth:`Engine.start`, in the main
 thread). uvicorn turns Ctrl-C and SIGTERM into a graceful shutdown (requests in flight get
-``GRACE_S`` seconds) and then raises the signal again: SIGTERM becomes ``SystemExit(143)`` and
-Ctrl-C ``KeyboardInterrupt``, so the ``finally`` here always stops the model worker and the
-LanguageTool JVM (which, as a last guard, also dies with this process: see
+``GRACE_S`` seconds); the process then exits 130 or 143, and the ``finally`` here always stops
+the model worker and the LanguageTool JVM (which, as a last guard, also dies with this process: see
 :mod:`mtfix.languagetool.server`).
 """
 
@@ -21,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -88,6 +88,18 @@ def _terminate(signum: int, frame: object) -> None:
     sys.exit(128 + signum)
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, remembering the signal that stopped it: whether uvicorn's raising it
+    again after the shutdown reaches us depends on asyncio's own Ctrl-C handling, so the exit
+    status is set here."""
+
+    stopped_by: int | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.stopped_by = self.stopped_by or sig
+        super().handle_exit(sig, frame)
+
+
 def run(
     settings: ServeSettings,
     listen: Listen,
@@ -122,8 +134,14 @@ def run(
         )
         if on_ready is not None:
             on_ready(listen.url(sock.getsockname()[1]))
-        uvicorn.Server(config).run(sockets=[sock])
+        server = _Server(config)
+        server.run(sockets=[sock])
+        if server.stopped_by is not None:
+            raise SystemExit(128 + server.stopped_by)
     finally:
+        # Stopping is under way: a second Ctrl-C or SIGTERM must not cut the clean-up short.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
         if reviews is not None:
             reviews.close()
         engine.stop()
