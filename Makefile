@@ -18,7 +18,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: run test bootstrap system-deps venv languagetool model-cache lint bench eval ci-eval \
-	install-check clean-cache
+	install-check clean-cache screenshots
 
 run: bootstrap
 	$(BIN)/mtfix clean $(SEED)
@@ -28,8 +28,9 @@ test: bootstrap
 
 bootstrap: system-deps venv languagetool model-cache
 
-# Java and Maven ship with this machine image; Chromium (for the HTML report screenshot test) does
-# not. Install only what is missing, so a warm machine never waits for apt.
+# Java and Maven ship with this machine image; Chromium (for the HTML report screenshot test and
+# the review page's browser test, which Playwright drives) does not. Install only what is
+# missing, so a warm machine never waits for apt.
 system-deps:
 	@missing=""; \
 	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
@@ -67,6 +68,12 @@ bench: bootstrap
 	$(BIN)/python -m mtfix.lab.bench.check
 	$(BIN)/python -m mtfix.lab.bench.model
 	$(BIN)/python -m mtfix.lab.bench.batch
+	$(BIN)/python -m mtfix.lab.bench.serve
+
+# The README's picture of the review page, taken by its browser test (Debian's Chromium).
+screenshots: bootstrap
+	mkdir -p eval/screenshots
+	MTFIX_SCREENSHOTS=eval/screenshots $(BIN)/python -m pytest tests/serve/test_page.py -q
 
 eval: bootstrap
 	$(BIN)/mtfix eval all --report eval/reports/latest.md --check-baseline eval/baseline.json

@@ -9,6 +9,7 @@ apostrophes) and single punctuation marks; whitespace between equal tokens is ke
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -79,3 +80,22 @@ def word_changes(
         edit = Edit(Span(offset + start, offset + end), replacement, origin, confidence)
         changes.append(Change(tuple(old[i1:i2]), tuple(new[j1:j2]), edit))
     return changes
+
+
+def segments(text: str, edits: Sequence[Edit], span: Span | None = None) -> list[tuple[str, str]]:
+    """``span`` of ``text`` (all of it by default) with ``edits`` as a diff: ``("=", kept)``,
+    ``("-", removed)`` and ``("+", inserted)`` pieces in reading order."""
+    span = span or Span(0, len(text))
+    out: list[tuple[str, str]] = []
+    cursor = span.start
+    for edit in sorted(edits, key=lambda e: (e.span.start, e.span.end)):
+        if cursor < edit.span.start:
+            out.append(("=", text[cursor : edit.span.start]))
+        if len(edit.span):
+            out.append(("-", edit.span.of(text)))
+        if edit.replacement:
+            out.append(("+", edit.replacement))
+        cursor = max(cursor, edit.span.end)
+    if cursor < span.end:
+        out.append(("=", text[cursor : span.end]))
+    return out

@@ -4,7 +4,8 @@ Project data (``models/``, ``corpora/``, ``eval/``) is read from the source chec
 runs from one, and otherwise from the copy an installed wheel puts under
 ``<prefix>/share/mtfix`` (``[tool.setuptools.data-files]`` in pyproject.toml). ``MTFIX_DATA``
 overrides both. The cache (LanguageTool's jars, converted model weights, training checkpoints)
-is ``$MTFIX_CACHE``, or ``~/.cache/mtfix`` when that is unset or empty.
+is ``$MTFIX_CACHE``, or ``~/.cache/mtfix`` when that is unset or empty. The review page's
+post-edit log is the translator's data, not a cache (:func:`post_edit_log`).
 """
 
 from __future__ import annotations
@@ -50,3 +51,14 @@ def seed_article() -> Path:
 
 def cache_root() -> Path:
     return Path(os.environ.get("MTFIX_CACHE") or Path.home() / ".cache" / "mtfix")
+
+
+def post_edit_log() -> Path:
+    """Where the review page appends every decision (``mtfix serve``/``review --log`` override
+    it): ``$MTFIX_POST_EDITS``, else ``post-edits.jsonl`` in mtfix's data directory
+    (``$XDG_DATA_HOME/mtfix``, default ``~/.local/share/mtfix``). Not the cache: the log is the
+    translator's work, and ``make clean-cache`` must not delete it."""
+    if override := os.environ.get("MTFIX_POST_EDITS"):
+        return Path(override)
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home) / "mtfix" / "post-edits.jsonl"

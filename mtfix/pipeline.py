@@ -18,9 +18,11 @@ from mtfix.formats.bitext import from_texts
 from mtfix.io import InputError
 from mtfix.languagetool import LANGUAGETOOL_VERSION
 from mtfix.model import DEFAULT_MODEL
-from mtfix.rewrite import RewriterSettings
+from mtfix.rewrite import Rewriter, RewriterSettings
+from mtfix.rewrite.suggestions import suggestion_candidates
 from mtfix.segment import segment
-from mtfix.select import Decision, select
+from mtfix.select import Decision, Selection, select
+from mtfix.select.proposals import Proposal, rank_proposals
 
 if TYPE_CHECKING:
     from mtfix.detect.qa.glossary import Glossary
@@ -98,13 +100,41 @@ def mqm_summary(doc: Document, flags: Sequence[Flag]) -> dict[str, Any]:
     return mqm.summary(map(mqm.of, flags), mqm.word_count(doc.text))
 
 
+def top_proposals(
+    doc: Document, flags: Sequence[Flag], proposals: Sequence[Proposal]
+) -> dict[Flag, Edit]:
+    """Each flag's best-ranked proposal that changes it, as one edit over the flag (widened to
+    cover the proposal's edits there): the suggestion ``check`` shows and the server lists
+    first."""
+    out: dict[Flag, Edit] = {}
+    for flag in flags:
+        for proposal in sorted(proposals, key=lambda p: p.rank):
+            if proposal.span.touches(flag.span) and (
+                edit := proposal.edit_for(flag.span, doc.text)
+            ):
+                out[flag] = edit
+                break
+    return out
+
+
 @dataclass(frozen=True)
 class CheckResult:
     document: Document
     flags: tuple[Flag, ...]
+    # Ranked proposals for the flagged sentences, when asked for (check_document(proposals=)).
+    proposals: tuple[Proposal, ...] = field(default=())
 
     def to_dict(self) -> list[dict[str, Any]]:
-        return [flag_record(self.document, f) for f in self.flags]
+        """The flags; a flag with a proposal carries its best one as ``proposal`` (the edit
+        that proposal makes over the flag: start, end, replacement, origin, confidence, rule)."""
+        top = top_proposals(self.document, self.flags, self.proposals)
+        records = []
+        for flag in self.flags:
+            record = flag_record(self.document, flag)
+            if flag in top:
+                record["proposal"] = top[flag].to_dict()
+            records.append(record)
+        return records
 
 
 @dataclass(frozen=True)
@@ -117,6 +147,8 @@ class CleanResult:
     resolved: tuple[Flag, ...] = field(default=())
     # What the selector did with every candidate, applied or not.
     decisions: tuple[Decision, ...] = field(default=())
+    # Every flagged sentence's candidates, ranked, for a person (mtfix.select.proposals).
+    proposals: tuple[Proposal, ...] = field(default=())
 
     def to_dict(self, *, explain: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -124,6 +156,7 @@ class CleanResult:
             "edits": [e.to_dict() for e in self.edits],
             "flags": [flag_record(self.document, f) for f in self.flags],
             "mqm": mqm_summary(self.document, self.flags),
+            "proposals": [p.to_dict() for p in self.proposals],
         }
         if explain:
             out["decisions"] = [d.to_dict() for d in self.decisions]
@@ -140,10 +173,28 @@ def sentence_for(doc: Document, span: Span) -> Span:
 
 
 class Pipeline:
-    def __init__(self, options: PipelineOptions | None = None) -> None:
+    """The loaded plug-ins of one set of options. ``detectors`` and ``rewriters``, when given,
+    are used as they are instead of loading the ones ``options`` names (a server shares loaded
+    plug-ins between requests and wraps its model in a worker)."""
+
+    def __init__(
+        self,
+        options: PipelineOptions | None = None,
+        *,
+        detectors: Sequence[detect.Detector] | None = None,
+        rewriters: Sequence[Rewriter] | None = None,
+    ) -> None:
         self.options = options or PipelineOptions()
-        self.detectors = detect.load([n for n in self.options.detectors if n != QA])
-        self.rewriters = rewrite.load(self.options.rewriters, self.options.settings)
+        self.detectors = (
+            list(detectors)
+            if detectors is not None
+            else detect.load([n for n in self.options.detectors if n != QA])
+        )
+        self.rewriters = (
+            list(rewriters)
+            if rewriters is not None
+            else rewrite.load(self.options.rewriters, self.options.settings)
+        )
         self._bilingual: list[detect.Detector] | None = None
         if self.options.source:
             self.bilingual_detectors()
@@ -170,11 +221,15 @@ class Pipeline:
     def check(self, text: str) -> CheckResult:
         return self.check_document(segment(text, lines=self.options.lines))
 
-    def check_document(self, doc: Document) -> CheckResult:
+    def check_document(self, doc: Document, *, proposals: bool = False) -> CheckResult:
+        """The flags of ``doc``; with ``proposals``, also the rewriters' ranked proposals for
+        the flagged sentences (nothing is applied)."""
         detectors = self.detectors + (self.bilingual_detectors() if doc.aligned else [])
         flags = [flag for detector in detectors for flag in detector.detect(doc)]
         flags.sort(key=lambda f: (f.span.start, f.span.end, f.detector, f.rule))
-        return CheckResult(doc, tuple(flags))
+        if not proposals or not doc.sentences:
+            return CheckResult(doc, tuple(flags))
+        return CheckResult(doc, tuple(flags), self._propose(doc, flags)[1])
 
     def targets(self, doc: Document, flags: Sequence[Flag]) -> list[Target]:
         """The sentences the rewriters see, each with its flags: the flagged ones, or all."""
@@ -193,17 +248,24 @@ class Pipeline:
         text, flags = doc.text, checked.flags
         if not doc.sentences:
             return CleanResult(doc, text, (), flags)
+        selection, proposals = self._propose(doc, flags)
+        edits = selection.edits
+        left = tuple(f for f in flags if not any(e.span.touches(f.span) for e in edits))
+        resolved = tuple(f for f in flags if f not in left)
+        return CleanResult(
+            doc, apply_edits(text, edits), edits, left, resolved, selection.decisions, proposals
+        )
+
+    def _propose(
+        self, doc: Document, flags: Sequence[Flag]
+    ) -> tuple[Selection, tuple[Proposal, ...]]:
         targets = self.targets(doc, flags)
         candidates: list[Candidate] = []
         for rewriter in self.rewriters:
             candidates += rewriter.propose(doc, targets)
         selection = select(doc, candidates, flags)
-        edits = selection.edits
-        left = tuple(f for f in flags if not any(e.span.touches(f.span) for e in edits))
-        resolved = tuple(f for f in flags if f not in left)
-        return CleanResult(
-            doc, apply_edits(text, edits), edits, left, resolved, selection.decisions
-        )
+        suggestions = suggestion_candidates(doc, targets)
+        return selection, rank_proposals(doc, flags, selection.decisions, suggestions)
 
 
 @lru_cache(maxsize=8)

@@ -45,6 +45,14 @@ COMMANDS = {
         "mtfix.cli.evaluate:command",
         "Score a system's output against references, next to the do-nothing source.",
     ),
+    "review": Entry(
+        "mtfix.cli.serve:review",
+        "Review ARTICLE's proposals in the browser: accept, reject or edit each, then save.",
+    ),
+    "serve": Entry(
+        "mtfix.cli.serve:serve",
+        "Serve LanguageTool's HTTP API with mtfix's checks and proposals, and the review page.",
+    ),
     "train": Entry(
         "mtfix.cli.lab:train",
         "Fine-tune the rewriter (LoRA on the CPU); resumes from its last checkpoint.",

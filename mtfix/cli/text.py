@@ -30,7 +30,7 @@ def check(file: str, source: str | None, options: PipelineOptions, fmt: str) -> 
     """
     inp = inputs.load(file, source=source, lines=options.lines)
     options = options.with_source(bool(inp.document.aligned))
-    result = Pipeline(options).check_document(inp.document)
+    result = Pipeline(options).check_document(inp.document, proposals=True)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -19,9 +19,9 @@ browser. Two MT-specific adjustments:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from rapidfuzz.distance import DamerauLevenshtein
 
@@ -31,7 +31,6 @@ from mtfix.languagetool.server import shared_url
 
 if TYPE_CHECKING:
     from language_tool_python import LanguageTool
-    from language_tool_python.match import Match
 
 SPELLING_CATEGORY = "TYPOS"
 MAX_SUGGESTIONS = 5
@@ -92,6 +91,26 @@ def _spelling_confidence(word: str, suggestions: list[str]) -> float:
     return PLAUSIBLE_SPELLING_CONFIDENCE if frequency >= lexicon.KNOWN else 0.0
 
 
+class LanguageToolMatch(Protocol):
+    """What the detector reads of a match: language_tool_python's ``Match``, or a match a server
+    got from LanguageTool's JSON itself (offsets in Python ``str`` indices of ``doc.text``)."""
+
+    @property
+    def offset(self) -> int: ...
+    @property
+    def error_length(self) -> int: ...
+    @property
+    def rule_id(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def rule_issue_type(self) -> str: ...
+    @property
+    def replacements(self) -> Sequence[str]: ...
+
+
 class LanguageToolDetector:
     name = "languagetool"
 
@@ -102,10 +121,14 @@ class LanguageToolDetector:
         if not doc.text.strip():
             return []
         matches = _client(shared_url(), self.language).check(doc.text)
-        return list(self._flags(doc, matches))
+        return list(self.flags(doc, matches))
 
-    def _flags(self, doc: Document, matches: Iterable[Match]) -> Iterable[Flag]:
+    def flags(self, doc: Document, matches: Iterable[LanguageToolMatch]) -> Iterator[Flag]:
+        """LanguageTool's matches on ``doc`` as flags, under this module's policy (the disabled
+        rules and categories, which the client also asks the server to skip)."""
         for m in matches:
+            if m.rule_id in DISABLED_RULES or m.category in DISABLED_CATEGORIES:
+                continue
             span = Span(m.offset, m.offset + m.error_length)
             word = span.of(doc.text)
             category = m.category

@@ -31,8 +31,9 @@ def _deletion_span(text: str, span: Span) -> Span:
     return Span(start, end)
 
 
-def flag_edit(text: str, flag: Flag, origin: str = "rules") -> Edit:
-    replacement = flag.suggestions[0]
+def flag_edit(text: str, flag: Flag, origin: str = "rules", replacement: str | None = None) -> Edit:
+    """The edit that applies ``replacement`` (default: the flag's first suggestion) to a flag."""
+    replacement = flag.suggestions[0] if replacement is None else replacement
     span = _deletion_span(text, flag.span) if replacement == "" else flag.span
     return Edit(span, replacement, origin=origin, confidence=flag.confidence, rule=flag.rule)
 

@@ -102,7 +102,7 @@ def select(
         scores: dict[int, float] = {}
         for n, cand in cands:
             if cand.origin == "rules":
-                scores[n] = score = _score(doc, cand, local_flags, policy)
+                scores[n] = score = candidate_score(doc, cand, local_flags, policy)
                 if best is None or score > best_score:
                     best, best_score = (n, cand), score
         for n, cand in cands:
@@ -111,7 +111,7 @@ def select(
             if (rejected := guard(doc, cand, local_flags, policy)) is not None:
                 decisions[n] = Decision(cand, False, rejected.rule, rejected.reason)
                 continue
-            scores[n] = score = _score(doc, cand, local_flags, policy)
+            scores[n] = score = candidate_score(doc, cand, local_flags, policy)
             if score > best_score:
                 best, best_score = (n, cand), score
         for n, cand in cands:
@@ -138,7 +138,10 @@ def select(
     )
 
 
-def _score(doc: Document, cand: Candidate, flags: Sequence[Flag], policy: Policy) -> float:
+def candidate_score(
+    doc: Document, cand: Candidate, flags: Sequence[Flag], policy: Policy = DEFAULT_POLICY
+) -> float:
+    """The score of step 2 (module docstring); ``flags`` are the sentence's."""
     addressed = sum(any(e.span.touches(f.span) for e in cand.edits) for f in flags)
     changed = sum(len(tokens(e.span.of(doc.text))) + len(tokens(e.replacement)) for e in cand.edits)
     return addressed + cand.score - policy.size_cost * changed

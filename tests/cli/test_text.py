@@ -42,7 +42,10 @@ def test_check_json_is_a_list_of_flags_with_offsets() -> None:
     flags = json.loads(run("check", str(SEED), "--format", "json").stdout)
     assert flags and isinstance(flags, list)
     keys = {"start", "end", "detector", "rule", "category", "severity", "message", "suggestions"}
-    assert all(set(f) == keys | {"mqm"} for f in flags)
+    # A flag with a proposal carries its best one.
+    assert all(set(f) - {"proposal"} == keys | {"mqm"} for f in flags)
+    (name,) = [f for f in flags if f["rule"] == "NAME_VARIANT"]
+    assert name["proposal"]["replacement"] == "Biden" and name["proposal"]["origin"] == "rules"
     assert {f["mqm"]["dimension"] for f in flags} >= {"accuracy", "linguistic-conventions"}
     assert any(text[f["start"] : f["end"]] == "monopolyists" for f in flags)
 
@@ -52,7 +55,8 @@ def test_clean_json_and_output_file(tmp_path: Path) -> None:
     proc = run("clean", str(SEED), "--no-model", "--format", "json", "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert set(data) == {"text", "edits", "flags", "mqm"}
+    assert set(data) == {"text", "edits", "flags", "mqm", "proposals"}
+    assert any("Biden" in p["text"] and p["applied"] for p in data["proposals"])
     assert data["mqm"]["words"] > 500 and data["mqm"]["penalty"] > 0
     assert "Byden" not in data["text"]
     assert {e["origin"] for e in data["edits"]} == {"rules"}

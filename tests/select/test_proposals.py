@@ -1,0 +1,147 @@
+"""Ranked proposals: every candidate of a flagged sentence, ranked, with what the selector did."""
+
+from __future__ import annotations
+
+import math
+
+from mtfix.core import Candidate, Edit, Flag, Span, apply_edits
+from mtfix.pipeline import Pipeline, PipelineOptions, top_proposals
+from mtfix.rewrite.suggestions import suggestion_candidates
+from mtfix.select import candidate_score, select
+from mtfix.select.proposals import rank_proposals
+from mtfix.select.rank import DEFAULT_RANKER, ScoreRanker
+from tests.conftest import document_of
+
+RULES = PipelineOptions(detectors=("entities", "mt-artifacts"), rewriters=("rules",))
+
+
+def _flag(doc_text: str, word: str, suggestions: tuple[str, ...], confidence: float = 0.0) -> Flag:
+    start = doc_text.index(word)
+    return Flag(
+        Span(start, start + len(word)),
+        "languagetool",
+        "MORFOLOGIK_RULE_EN_US",
+        "TYPOS",
+        "Possible spelling mistake found.",
+        suggestions=suggestions,
+        confidence=confidence,
+    )
+
+
+def test_every_candidate_is_proposed_ranked_with_the_applied_one_first() -> None:
+    doc = document_of("The monopolyists met in Genva.")
+    text = doc.text
+    spelling = _flag(text, "monopolyists", ("monopolists", "monopolies"), confidence=0.6)
+    city = _flag(text, "Genva", ("Geneva",), confidence=0.9)
+    rules = Candidate(doc.sentences[0], (Edit(city.span, "Geneva", "rules", 0.9),), "rules")
+    model = Candidate(
+        doc.sentences[0], (Edit(spelling.span, "monopolists", "model", 0.5),), "model", score=2.5
+    )
+    selection = select(doc, [rules, model], [spelling, city])
+    targets = [(doc.sentences[0], [spelling, city])]
+    proposals = rank_proposals(
+        doc, [spelling, city], selection.decisions, suggestion_candidates(doc, targets)
+    )
+    texts = [p.text for p in proposals]
+    # The model's rewrite won the sentence (with the rules' fix kept), so it is applied and first.
+    assert texts[0] == "The monopolists met in Geneva."
+    assert proposals[0].applied and proposals[0].origin == "model" and proposals[0].rank == 1
+    assert proposals[0].licensed_by == ("MORFOLOGIK_RULE_EN_US",)
+    # The outscored rules candidate and each suggestion alone follow; no text twice.
+    assert "The monopolyists met in Geneva." in texts
+    assert "The monopolies met in Genva." in texts
+    assert len(texts) == len(set(texts))
+    outscored = next(p for p in proposals if p.origin == "rules")
+    assert not outscored.applied and outscored.rejected_by == "outscored"
+    # Ranks are consecutive and follow the ranker's order.
+    assert [p.rank for p in proposals] == list(range(1, len(proposals) + 1))
+    confidences = [p.confidence for p in proposals[1:]]
+    assert confidences == sorted(confidences, reverse=True)
+
+
+def test_confidence_is_the_documented_logistic_of_the_selector_score() -> None:
+    doc = document_of("The monopolyists met.")
+    flag = _flag(doc.text, "monopolyists", ("monopolists",))
+    cand = suggestion_candidates(doc, [(doc.sentences[0], [flag])])[0]
+    score = candidate_score(doc, cand, [flag])
+    assert math.isclose(score, 1 - 0.05 * 2)
+    conf = ScoreRanker().confidence(doc, cand, [flag], score)
+    assert math.isclose(conf, 1 / (1 + math.exp(-(0.9 - 0.5))))
+    assert round(conf, 2) == 0.60
+    (proposal,) = rank_proposals(doc, [flag], [], [cand])
+    assert proposal.confidence == conf and proposal.origin == "suggestion"
+    assert not proposal.applied and proposal.rejected_by == ""
+
+
+def test_a_replaceable_ranker_decides_the_order() -> None:
+    doc = document_of("The monopolyists met.")
+    flag = _flag(doc.text, "monopolyists", ("monopolists", "monopolies", "monopolisers"))
+    cands = suggestion_candidates(doc, [(doc.sentences[0], [flag])])
+
+    class Backwards(ScoreRanker):
+        def rank(self, proposals):  # type: ignore[no-untyped-def]
+            return sorted(proposals, key=lambda p: p.text, reverse=True)
+
+    default = [p.text for p in rank_proposals(doc, [flag], [], cands, ranker=DEFAULT_RANKER)]
+    custom = [p.text for p in rank_proposals(doc, [flag], [], cands, ranker=Backwards())]
+    assert custom == sorted(default, reverse=True)
+    assert len(rank_proposals(doc, [flag], [], cands, limit=2)) == 2
+
+
+def test_stretches_cover_edits_reaching_past_the_sentence_and_one_edit_per_flag() -> None:
+    doc = document_of("Talks ended.", "I will.", "They left.")
+    fragment = doc.sentences[1]
+    # A deletion widened over the blank before the fragment reaches into no sentence.
+    flag = Flag(fragment, "mt-artifacts", "ORPHAN_FRAGMENT", "orphan-fragment", "fragment")
+    edit = Edit(Span(fragment.start - 1, fragment.end), "", "rules", 0.9, "ORPHAN_FRAGMENT")
+    selection = select(doc, [Candidate(fragment, (edit,), "rules")], [flag])
+    (proposal,) = rank_proposals(doc, [flag], selection.decisions)
+    assert proposal.span == Span(fragment.start - 1, fragment.end)
+    assert proposal.text == "" and proposal.applied
+    assert apply_edits(doc.text, proposal.edits) == "Talks ended. They left."
+    assert proposal.edit_for(flag.span, doc.text) == Edit(
+        proposal.span, "", "rules", proposal.confidence, "ORPHAN_FRAGMENT"
+    )
+
+
+def test_us_uk_respellings_and_unchanged_texts_are_not_proposed() -> None:
+    doc = document_of("The colour of the flag.")
+    flag = _flag(doc.text, "colour", ("color", "colour"))
+    cands = suggestion_candidates(doc, [(doc.sentences[0], [flag])])
+    assert rank_proposals(doc, [flag], [], cands) == ()
+
+
+def test_clean_keeps_its_edits_and_lists_proposals_in_json() -> None:
+    text = (
+        "Mr Biden met Putin. Then Biden spoke. Later Biden left. Byden said: the talks were useful."
+    )
+    result = Pipeline(RULES).clean(text)
+    assert "Byden" not in result.text
+    data = result.to_dict()
+    (proposal,) = [p for p in data["proposals"] if "Biden said" in p["text"]]
+    assert proposal["applied"] and proposal["origin"] == "rules" and proposal["rank"] == 1
+    assert proposal["licensed_by"] == ["NAME_VARIANT"]
+    assert set(proposal) >= {
+        "start",
+        "end",
+        "sentence",
+        "text",
+        "edits",
+        "origin",
+        "confidence",
+        "rejected_by",
+    }
+    # The applied edits are the selector's, whatever the proposals say.
+    assert [e.to_dict() for e in result.edits] == data["edits"]
+
+
+def test_check_shows_each_flags_best_proposal() -> None:
+    text = "Mr Biden met Putin. Then Biden spoke. Later Biden left. Byden said so. You can."
+    result = Pipeline(RULES).check_document(Pipeline(RULES).check(text).document, proposals=True)
+    best = top_proposals(result.document, result.flags, result.proposals)
+    by_rule = {f.rule: best.get(f) for f in result.flags}
+    assert by_rule["NAME_VARIANT"] is not None and by_rule["NAME_VARIANT"].replacement == "Biden"
+    records = {r["rule"]: r for r in result.to_dict()}
+    assert records["NAME_VARIANT"]["proposal"]["replacement"] == "Biden"
+    # Without proposals asked for, check is detection only.
+    assert Pipeline(RULES).check(text).proposals == ()
