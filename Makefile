@@ -53,9 +53,12 @@ $(LT_STAMP): languagetool/pom.xml
 	  -DoutputDirectory=$(MTFIX_CACHE)/languagetool/$(LT_VERSION)/lib
 	touch $@
 
+# The backbone, then the shipped adapter merged and converted for the fast backend (each cached
+# by its inputs' digest; a retrained adapter is converted again on first use).
 model-cache: $(MODEL_STAMP)
 $(MODEL_STAMP): $(VENV_STAMP)
 	$(BIN)/python -m mtfix.model.backbone
+	$(BIN)/python -m mtfix.model.ctranslate2_backend
 	mkdir -p $(dir $@) && touch $@
 
 lint: venv

@@ -18,6 +18,7 @@ from mtfix.formats.bitext import from_texts
 from mtfix.io import InputError
 from mtfix.languagetool import LANGUAGETOOL_VERSION
 from mtfix.model import DEFAULT_MODEL
+from mtfix.model.backend import AUTO
 from mtfix.rewrite import RewriterSettings
 from mtfix.segment import segment
 from mtfix.select import Decision, select
@@ -72,6 +73,7 @@ class PipelineOptions:
             "model": self.model or "none",
             "rewrite": self.rewrite,
             "beams": str(self.settings.beams),
+            "backend": self.settings.backend if self.model else "none",
             "lines": "yes" if self.lines else "no",
             "source": "yes" if self.source else "no",
             "glossary": self.glossary.digest if self.glossary else "none",
@@ -233,6 +235,7 @@ def clean(
     rewrite: RewriteScope = "flagged",
     beams: int = 1,
     source: str | None = None,
+    backend: str = AUTO,
 ) -> CleanResult:
     """Detect problems in ``text`` (against ``source`` when given, as for :func:`check`) and
     apply the fixes the selector accepts; ``model=None`` for rules only."""
@@ -240,7 +243,7 @@ def clean(
         detectors,
         lines,
         rewriters=WITH_MODEL if model else RULES_ONLY,
-        settings=RewriterSettings(model=model or DEFAULT_MODEL, beams=beams),
+        settings=RewriterSettings(model=model or DEFAULT_MODEL, beams=beams, backend=backend),
         rewrite=rewrite,
         source=source is not None,
     )

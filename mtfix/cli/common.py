@@ -110,6 +110,14 @@ _REWRITING = [
         show_default=True,
         help="Rewrites the model proposes per sentence (beam search): more finds more, slower.",
     ),
+    click.option(
+        "--backend",
+        type=click.Choice(["auto", "ctranslate2", "transformers"]),
+        default=DEFAULTS.settings.backend,
+        show_default=True,
+        help="Model runtime: ctranslate2 (int8, fast) for an adapter under auto, transformers "
+        "(fp32, the reference) for anything else.",
+    ),
 ]
 
 
@@ -142,7 +150,9 @@ def _options(kwargs: dict[str, Any], *, rewriting: bool) -> PipelineOptions:
             detectors=detectors, rewriters=RULES_ONLY, lines=lines, glossary=glossary
         )
     no_model = kwargs.pop("no_model")
-    settings = RewriterSettings(model=kwargs.pop("model"), beams=kwargs.pop("beams"))
+    settings = RewriterSettings(
+        model=kwargs.pop("model"), beams=kwargs.pop("beams"), backend=kwargs.pop("backend")
+    )
     return PipelineOptions(
         detectors=detectors,
         rewriters=RULES_ONLY if no_model else WITH_MODEL,
