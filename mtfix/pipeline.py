@@ -12,13 +12,13 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from mtfix import __version__, detect, mqm, rewrite
+from mtfix import __version__, detect, mqm, progress, rewrite
 from mtfix.core import Candidate, Document, Edit, Flag, Span, Target, apply_edits
 from mtfix.formats.bitext import from_texts
 from mtfix.io import InputError
 from mtfix.languagetool import LANGUAGETOOL_VERSION
 from mtfix.model import DEFAULT_MODEL
-from mtfix.model.backend import AUTO
+from mtfix.model.backends import AUTO
 from mtfix.rewrite import RewriterSettings
 from mtfix.segment import segment
 from mtfix.select import Decision, select
@@ -174,7 +174,11 @@ class Pipeline:
 
     def check_document(self, doc: Document) -> CheckResult:
         detectors = self.detectors + (self.bilingual_detectors() if doc.aligned else [])
-        flags = [flag for detector in detectors for flag in detector.detect(doc)]
+        flags: list[Flag] = []
+        for detector in detectors:
+            with progress.stage(f"detect: {detector.name}", len(doc.sentences)) as advance:
+                flags += detector.detect(doc)
+                advance(len(doc.sentences))
         flags.sort(key=lambda f: (f.span.start, f.span.end, f.detector, f.rule))
         return CheckResult(doc, tuple(flags))
 
@@ -198,7 +202,9 @@ class Pipeline:
         targets = self.targets(doc, flags)
         candidates: list[Candidate] = []
         for rewriter in self.rewriters:
-            candidates += rewriter.propose(doc, targets)
+            with progress.stage(f"rewrite: {rewriter.name}", len(targets)) as advance:
+                candidates += rewriter.propose(doc, targets)
+                advance(len(targets))
         selection = select(doc, candidates, flags)
         edits = selection.edits
         left = tuple(f for f in flags if not any(e.span.touches(f.span) for e in edits))

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from mtfix.core import Candidate, Edit, Flag, Span, apply_edits, apply_within
 from mtfix.evaluate.metrics import Ter
 from mtfix.model import DEFAULT_MODEL
-from mtfix.model.backend import AUTO, choose
+from mtfix.model.backends import AUTO, choose
 from mtfix.model.load import resolve
 from mtfix.paths import bench_dir, cache_root
 from mtfix.rewrite import RewriterSettings

@@ -1,4 +1,4 @@
-"""What the rewriter asks of a model runtime, and the backends registered to answer.
+"""What the rewriter asks of a model runtime: the interface every backend implements.
 
 A backend generates rewrites (greedy or beam search, batched) and scores given outputs (summed
 log-probabilities, batched). :class:`Backend` holds what every runtime shares: the prompt (built
@@ -7,14 +7,7 @@ it, batching by length, decoding, and the scores the selector reads
 (:meth:`Backend.preference`, :meth:`Backend.fluency_gain`). A runtime implements two steps on
 token ids: :meth:`Backend._generate` and :meth:`Backend._causal_scores`.
 
-Backends, by name (``RewriterSettings.backend``, ``--backend``):
-
-- ``ctranslate2`` (:mod:`mtfix.model.ctranslate2_backend`): the merged adapter converted once to
-  int8 CTranslate2 weights; loads without torch, several times faster on a CPU;
-- ``transformers`` (:mod:`mtfix.model.transformers_backend`): fp32 torch, the reference, and the
-  one that runs seq2seq models and any local Hugging Face directory;
-- ``auto`` (the default): ``ctranslate2`` for a LoRA adapter (what ``models/`` holds), else
-  ``transformers``.
+The runtimes, and how one is chosen by name, are in :mod:`mtfix.model.backends`.
 """
 
 from __future__ import annotations
@@ -22,16 +15,12 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from pathlib import Path
 from textwrap import shorten
 
-from mtfix.model import ModelLoadError
+from mtfix import progress
 from mtfix.model.backbone import Codec
 
 log = logging.getLogger(__name__)
-
-AUTO = "auto"
-BACKENDS = ("ctranslate2", "transformers")
 
 
 class Backend(ABC):
@@ -81,17 +70,19 @@ class Backend(ABC):
                 todo.append(i)
         # Similar lengths together: less padding per batch.
         todo.sort(key=lambda i: len(encoded[i]))
-        for start in range(0, len(todo), self.batch_size):
-            chunk = todo[start : start + self.batch_size]
-            batch = [encoded[i] for i in chunk]
-            # Room for a rewrite a little longer than the source, never unbounded.
-            budget = min(self.window, int(max(map(len, batch)) * 1.3) + 8)
-            hypotheses = self._generate(batch, budget)
-            for n, i in enumerate(chunk):
-                rows = hypotheses[n * self.beams : (n + 1) * self.beams]
-                self.generated_tokens += sum(len(tokens) + 1 for tokens in rows)
-                # A causal model that runs on past its answer starts a new line; keep the first.
-                out[i] = [self._decode(t).strip().split("\n", 1)[0].strip() for t in rows]
+        with progress.stage("model: rewriting", len(todo)) as advance:
+            for start in range(0, len(todo), self.batch_size):
+                chunk = todo[start : start + self.batch_size]
+                batch = [encoded[i] for i in chunk]
+                # Room for a rewrite a little longer than the source, never unbounded.
+                budget = min(self.window, int(max(map(len, batch)) * 1.3) + 8)
+                hypotheses = self._generate(batch, budget)
+                for n, i in enumerate(chunk):
+                    rows = hypotheses[n * self.beams : (n + 1) * self.beams]
+                    self.generated_tokens += sum(len(tokens) + 1 for tokens in rows)
+                    # A causal model that runs on past its answer starts a new line: the first.
+                    out[i] = [self._decode(t).strip().split("\n", 1)[0].strip() for t in rows]
+                advance(len(chunk))
         return out
 
     def _encode_prompt(self, prompt: str) -> list[int]:
@@ -131,7 +122,7 @@ class Backend(ABC):
         assert self.codec is not None
         start = [self.codec.bos_id if self.codec.bos_id is not None else self.codec.eos_id]
         rows = [start + self.codec.encode(text) for pair in pairs for text in pair]
-        logps = self._causal_scores(rows, [1] * len(rows)) if rows else []
+        logps = self._scores(rows, [1] * len(rows))
         return [logps[2 * i + 1] - logps[2 * i] for i in range(len(pairs))]
 
     def log_prob(self, sources: Sequence[str], outputs: Sequence[str]) -> list[float]:
@@ -142,40 +133,12 @@ class Backend(ABC):
             head = self._encode_prompt(self.prompt.format(source=src))
             rows.append(head + self.codec.encode(" " + out) + [self.codec.eos_id])
             heads.append(len(head))
-        return self._causal_scores(rows, heads) if rows else []
+        return self._scores(rows, heads)
 
-
-def is_adapter(path: Path) -> bool:
-    return (path / "adapter_config.json").exists()
-
-
-def choose(name: str, path: Path) -> str:
-    """The backend that runs the model in ``path``: ``name``, or for ``auto`` the fast one
-    where it can (a LoRA adapter), else the reference."""
-    if name == AUTO:
-        return "ctranslate2" if is_adapter(path) else "transformers"
-    if name not in BACKENDS:
-        known = ", ".join((AUTO, *BACKENDS))
-        raise ModelLoadError(f"unknown model backend {name!r}; available: {known}")
-    return name
-
-
-def open_backend(name: str, path: Path, *, batch_size: int = 8, beams: int = 1) -> Backend:
-    """The backend ``name`` (or ``auto``) running the model in ``path``, loaded once per
-    process; a missing runtime is a :class:`ModelLoadError` naming the extra to install."""
-    chosen = choose(name, path)
-    try:
-        if chosen == "ctranslate2":
-            from mtfix.model import ctranslate2_backend
-
-            return ctranslate2_backend.open_model(path, batch_size=batch_size, beams=beams)
-        from mtfix.model import load, transformers_backend
-
-        return transformers_backend.TransformersBackend(
-            load.load(path), batch_size=batch_size, beams=beams
-        )
-    except ImportError as exc:
-        raise ModelLoadError(
-            f"{path}: the {chosen} backend needs mtfix's model extra ({exc.name} is missing): "
-            "pip install 'mtfix[model]', or use --no-model"
-        ) from exc
+    def _scores(self, rows: list[list[int]], heads: list[int]) -> list[float]:
+        if not rows:
+            return []
+        with progress.stage("model: scoring", len(rows), unit="texts") as advance:
+            scores = self._causal_scores(rows, heads)
+            advance(len(rows))
+        return scores

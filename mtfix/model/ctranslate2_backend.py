@@ -30,8 +30,15 @@ from typing import Any
 
 from mtfix.model import DEFAULT_MODEL, ModelLoadError
 from mtfix.model.backbone import Codec
-from mtfix.model.backend import Backend, is_adapter
-from mtfix.model.load import AdapterInfo, adapter_codec, adapter_info, merged_checkpoint, resolve
+from mtfix.model.backend import Backend
+from mtfix.model.load import (
+    AdapterInfo,
+    adapter_codec,
+    adapter_info,
+    is_adapter,
+    merged_checkpoint,
+    resolve,
+)
 from mtfix.paths import cache_root
 
 QUANTIZATION = "int8"

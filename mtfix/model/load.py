@@ -52,6 +52,10 @@ def resolve(spec: str | None) -> Path:
     )
 
 
+def is_adapter(path: Path) -> bool:
+    return (path / "adapter_config.json").exists()
+
+
 def _check_safetensors(path: Path) -> None:
     from safetensors import SafetensorError, safe_open
 
@@ -101,7 +105,7 @@ def load(path: Path) -> LoadedModel:
     # Loading takes seconds; a weight-by-weight progress bar on stderr is noise in a CLI run.
     hf_logging.disable_progress_bar()
     meta = _read_json(path / "mtfix-model.json")
-    if (path / "adapter_config.json").exists():
+    if is_adapter(path):
         return _load_adapter(path, meta)
     if (path / "config.json").exists():
         return _load_plain(path, meta)

@@ -19,7 +19,7 @@ from typing import Protocol, runtime_checkable
 
 from mtfix.core import Candidate, Document, Target
 from mtfix.model import DEFAULT_MODEL
-from mtfix.model.backend import AUTO
+from mtfix.model.backends import AUTO
 
 
 @runtime_checkable

@@ -15,9 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cached_property
 
+from mtfix import progress
 from mtfix.core import Candidate, Document, Edit, Span, Target, apply_within
 from mtfix.diff import word_changes
-from mtfix.model.backend import Backend, open_backend
+from mtfix.model.backend import Backend
+from mtfix.model.backends import open_backend
 from mtfix.model.load import resolve
 from mtfix.rewrite import RewriterSettings
 from mtfix.rewrite.rules import AUTO_FIX_THRESHOLD, flag_edit
@@ -43,7 +45,8 @@ class ModelRewriter:
     def backend(self) -> Backend:
         path = resolve(self.settings.model).resolve()
         s = self.settings
-        return open_backend(s.backend, path, batch_size=self.batch_size, beams=s.beams)
+        with progress.stage("model: loading"):
+            return open_backend(s.backend, path, batch_size=self.batch_size, beams=s.beams)
 
     def warm(self) -> None:
         """Load the model now: a broken one then fails once, before any document."""
