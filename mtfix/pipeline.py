@@ -14,17 +14,16 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from mtfix import __version__, detect, mqm, progress, rewrite
 from mtfix.core import Candidate, Document, Edit, Flag, Span, Target, apply_edits
-from mtfix.formats.bitext import from_texts
 from mtfix.io import InputError
 from mtfix.languagetool import LANGUAGETOOL_VERSION
 from mtfix.model import DEFAULT_MODEL
 from mtfix.model.backends import AUTO
 from mtfix.rewrite import RewriterSettings
 from mtfix.segment import segment
-from mtfix.select import Decision, select
 
 if TYPE_CHECKING:
     from mtfix.detect.qa.glossary import Glossary
+    from mtfix.select import Decision
 
 RewriteScope = Literal["flagged", "all"]
 RULES_ONLY = ("rules",)
@@ -195,6 +194,9 @@ class Pipeline:
         return self.clean_document(segment(text, lines=self.options.lines))
 
     def clean_document(self, doc: Document) -> CleanResult:
+        # Imported here, as the bilingual formats are: `mtfix check --help` needs neither.
+        from mtfix.select import select
+
         checked = self.check_document(doc)
         text, flags = doc.text, checked.flags
         if not doc.sentences:
@@ -259,6 +261,8 @@ def clean(
 def _document(text: str, source: str | None, lines: bool) -> Document:
     if source is None:
         return segment(text, lines=lines)
+    from mtfix.formats.bitext import from_texts
+
     return from_texts(text, source, lines=lines, target_name="the text", source_name="source")
 
 

@@ -10,10 +10,10 @@ import click
 
 from mtfix.cli import EPILOG
 from mtfix.cli.common import EXIT_FOUND, one_line_errors, pipeline_options, terminal_progress
-from mtfix.formats import inputs
 from mtfix.io import atomic_writer
 from mtfix.pipeline import Pipeline, PipelineOptions
-from mtfix.render import render_check_text, render_diff
+
+# The inputs, formats and renderers are imported by the commands that run: `--help` needs none.
 
 
 @click.command(epilog=EPILOG)
@@ -28,6 +28,9 @@ def check(file: str, source: str | None, options: PipelineOptions, fmt: str) -> 
     A CAT file's flags name their unit; with --source (or a CAT file's own sources) the
     bilingual QA checks run too. On a terminal, stderr shows each stage as it runs.
     """
+    from mtfix.formats import inputs
+    from mtfix.render import render_check_text
+
     inp = inputs.load(file, source=source, lines=options.lines)
     options = options.with_source(bool(inp.document.aligned))
     with terminal_progress():
@@ -65,6 +68,9 @@ def clean(
     review. On a terminal, stderr shows each stage as it runs, with the model's sentences done
     and its ETA.
     """
+    from mtfix.formats import inputs
+    from mtfix.render import render_diff
+
     inp = inputs.load(file, source=source, lines=options.lines)
     pipeline = Pipeline(options.with_source(bool(inp.document.aligned)))
     with terminal_progress():

