@@ -25,6 +25,7 @@ suites (``tests/model/test_backbone.py`` checks a sample), and it is most of a m
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -72,9 +73,12 @@ def ensure_backbone() -> Path:
     target = cache_dir()
     if _is_built(target):
         if not (target / _SPM_FILE).exists():
-            # A cache built before the SentencePiece copy existed: add it, atomically.
-            _write_spm(gguf_path(), target / f".{_SPM_FILE}.tmp")
-            (target / f".{_SPM_FILE}.tmp").rename(target / _SPM_FILE)
+            # A cache built before the SentencePiece copy existed: add it, atomically (a
+            # private temporary name per process, so two first runs cannot mix their writes).
+            fd, tmp = tempfile.mkstemp(prefix=f".{_SPM_FILE}-", dir=target)
+            os.close(fd)
+            _write_spm(gguf_path(), Path(tmp))
+            Path(tmp).rename(target / _SPM_FILE)
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     # Build beside the target and rename, so an interrupted build never looks complete.
@@ -188,7 +192,9 @@ def _write_spm(gguf: Path, out: Path) -> None:
         field = fields[key]
         return [field.parts[i] for i in field.data]
 
-    pieces = [bytes(v).decode("utf-8") for v in values("tokenizer.ggml.tokens")]
+    # The GGUF spells the whitespace-only pieces with spaces, transformers' tokenizer with "▁";
+    # SentencePiece matches pieces after turning spaces into "▁", so it needs the latter.
+    pieces = [bytes(v).decode("utf-8").replace(" ", "▁") for v in values("tokenizer.ggml.tokens")]
     scores = [float(v[0]) for v in values("tokenizer.ggml.scores")]
     types = [int(v[0]) for v in values("tokenizer.ggml.token_type")]
     unk = int(values("tokenizer.ggml.unknown_token_id")[0][0])
