@@ -75,10 +75,10 @@ def ensure_backbone() -> Path:
         if not (target / _SPM_FILE).exists():
             # A cache built before the SentencePiece copy existed: add it, atomically (a
             # private temporary name per process, so two first runs cannot mix their writes).
-            fd, tmp = tempfile.mkstemp(prefix=f".{_SPM_FILE}-", dir=target)
+            fd, partial = tempfile.mkstemp(prefix=f".{_SPM_FILE}-", dir=target)
             os.close(fd)
-            _write_spm(gguf_path(), Path(tmp))
-            Path(tmp).rename(target / _SPM_FILE)
+            _write_spm(gguf_path(), Path(partial))
+            Path(partial).rename(target / _SPM_FILE)
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     # Build beside the target and rename, so an interrupted build never looks complete.
