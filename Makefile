@@ -69,7 +69,9 @@ lint: venv
 bench: bootstrap
 	$(BIN)/python -m mtfix.lab.bench.check
 	$(BIN)/python -m mtfix.lab.bench.model
+	$(BIN)/python -m mtfix.lab.bench.commands
 	$(BIN)/python -m mtfix.lab.bench.batch
+	$(BIN)/python -m mtfix.lab.devcheck --compare-backends
 
 eval: bootstrap
 	$(BIN)/mtfix eval all --report eval/reports/latest.md --check-baseline eval/baseline.json
