@@ -14,6 +14,7 @@ from mtfix.model.backends import choose, open_backend
 from mtfix.model.ctranslate2_backend import CTranslate2Backend, conversion_dir
 from mtfix.model.load import adapter_info
 from mtfix.model.transformers_backend import TransformersBackend
+from mtfix.pipeline import Pipeline
 from mtfix.rewrite import RewriterSettings
 from mtfix.rewrite.model import ModelRewriter
 from tests.rewrite.tiny import tiny_causal
@@ -100,3 +101,19 @@ def test_the_conversion_is_cached_per_adapter_version(adapter: Path, tmp_path: P
     assert second != first and not second.exists()
     open_backend("ctranslate2", retrained)
     assert (second / "model.bin").exists() and (first / "model.bin").exists()
+
+
+def test_the_backend_is_an_option_and_in_the_signature(adapter: Path) -> None:
+    from click.testing import CliRunner
+
+    from mtfix.cli import main
+    from mtfix.pipeline import PipelineOptions
+
+    settings = RewriterSettings(model=str(adapter), backend="transformers")
+    options = PipelineOptions(detectors=("mt-artifacts",), settings=settings)
+    assert "backend:transformers" in options.signature()
+    assert "backend:none" in PipelineOptions(rewriters=("rules",)).signature()
+    model = Pipeline(options).rewriters[-1]
+    assert isinstance(model, ModelRewriter) and isinstance(model.backend, TransformersBackend)
+    result = CliRunner().invoke(main, ["clean", "-", "--backend", "onnx"], input="Text.")
+    assert result.exit_code == 2 and "'onnx' is not one of" in result.output
