@@ -54,9 +54,12 @@ $(LT_STAMP): languagetool/pom.xml
 	  -DoutputDirectory=$(MTFIX_CACHE)/languagetool/$(LT_VERSION)/lib
 	touch $@
 
+# The backbone, then the shipped adapter merged and converted for the fast backend (each cached
+# by its inputs' digest; a retrained adapter is converted again on first use).
 model-cache: $(MODEL_STAMP)
 $(MODEL_STAMP): $(VENV_STAMP)
 	$(BIN)/python -m mtfix.model.backbone
+	$(BIN)/python -m mtfix.model.ctranslate2_backend
 	mkdir -p $(dir $@) && touch $@
 
 lint: venv
@@ -67,8 +70,10 @@ lint: venv
 bench: bootstrap
 	$(BIN)/python -m mtfix.lab.bench.check
 	$(BIN)/python -m mtfix.lab.bench.model
+	$(BIN)/python -m mtfix.lab.bench.commands
 	$(BIN)/python -m mtfix.lab.bench.batch
 	$(BIN)/python -m mtfix.lab.bench.serve
+	$(BIN)/python -m mtfix.lab.devcheck --compare-backends
 
 # The README's picture of the review page, taken by its browser test (Debian's Chromium).
 screenshots: bootstrap

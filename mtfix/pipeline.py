@@ -12,20 +12,19 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from mtfix import __version__, detect, mqm, rewrite
+from mtfix import __version__, detect, mqm, progress, rewrite
 from mtfix.core import Candidate, Document, Edit, Flag, Span, Target, apply_edits
-from mtfix.formats.bitext import from_texts
 from mtfix.io import InputError
 from mtfix.languagetool import LANGUAGETOOL_VERSION
 from mtfix.model import DEFAULT_MODEL
+from mtfix.model.backends import AUTO
 from mtfix.rewrite import Rewriter, RewriterSettings
-from mtfix.rewrite.suggestions import suggestion_candidates
 from mtfix.segment import segment
-from mtfix.select import Decision, Selection, select
-from mtfix.select.proposals import Proposal, rank_proposals
 
 if TYPE_CHECKING:
     from mtfix.detect.qa.glossary import Glossary
+    from mtfix.select import Decision, Selection
+    from mtfix.select.proposals import Proposal
 
 RewriteScope = Literal["flagged", "all"]
 RULES_ONLY = ("rules",)
@@ -74,6 +73,7 @@ class PipelineOptions:
             "model": self.model or "none",
             "rewrite": self.rewrite,
             "beams": str(self.settings.beams),
+            "backend": self.settings.backend if self.model else "none",
             "lines": "yes" if self.lines else "no",
             "source": "yes" if self.source else "no",
             "glossary": self.glossary.digest if self.glossary else "none",
@@ -225,7 +225,11 @@ class Pipeline:
         """The flags of ``doc``; with ``proposals``, also the rewriters' ranked proposals for
         the flagged sentences (nothing is applied)."""
         detectors = self.detectors + (self.bilingual_detectors() if doc.aligned else [])
-        flags = [flag for detector in detectors for flag in detector.detect(doc)]
+        flags: list[Flag] = []
+        for detector in detectors:
+            with progress.stage(f"detect: {detector.name}", len(doc.sentences)) as advance:
+                flags += detector.detect(doc)
+                advance(len(doc.sentences))
         flags.sort(key=lambda f: (f.span.start, f.span.end, f.detector, f.rule))
         if not proposals or not doc.sentences:
             return CheckResult(doc, tuple(flags))
@@ -259,10 +263,17 @@ class Pipeline:
     def _propose(
         self, doc: Document, flags: Sequence[Flag]
     ) -> tuple[Selection, tuple[Proposal, ...]]:
+        # Imported here, as the bilingual formats are: `mtfix check --help` needs none of them.
+        from mtfix.rewrite.suggestions import suggestion_candidates
+        from mtfix.select import select
+        from mtfix.select.proposals import rank_proposals
+
         targets = self.targets(doc, flags)
         candidates: list[Candidate] = []
         for rewriter in self.rewriters:
-            candidates += rewriter.propose(doc, targets)
+            with progress.stage(f"rewrite: {rewriter.name}", len(targets)) as advance:
+                candidates += rewriter.propose(doc, targets)
+                advance(len(targets))
         selection = select(doc, candidates, flags)
         suggestions = suggestion_candidates(doc, targets)
         return selection, rank_proposals(doc, flags, selection.decisions, suggestions)
@@ -295,6 +306,7 @@ def clean(
     rewrite: RewriteScope = "flagged",
     beams: int = 1,
     source: str | None = None,
+    backend: str = AUTO,
 ) -> CleanResult:
     """Detect problems in ``text`` (against ``source`` when given, as for :func:`check`) and
     apply the fixes the selector accepts; ``model=None`` for rules only."""
@@ -302,7 +314,7 @@ def clean(
         detectors,
         lines,
         rewriters=WITH_MODEL if model else RULES_ONLY,
-        settings=RewriterSettings(model=model or DEFAULT_MODEL, beams=beams),
+        settings=RewriterSettings(model=model or DEFAULT_MODEL, beams=beams, backend=backend),
         rewrite=rewrite,
         source=source is not None,
     )
@@ -312,6 +324,8 @@ def clean(
 def _document(text: str, source: str | None, lines: bool) -> Document:
     if source is None:
         return segment(text, lines=lines)
+    from mtfix.formats.bitext import from_texts
+
     return from_texts(text, source, lines=lines, target_name="the text", source_name="source")
 
 

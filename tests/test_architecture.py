@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mtfix.io",
             "mtfix.diff",
             "mtfix.mqm",
+            "mtfix.progress",
         ),
     ),
     ("services", ("mtfix.languagetool", "mtfix.model", "mtfix.doctor")),

@@ -12,12 +12,14 @@ Nothing heavy is imported here: ``mtfix --help`` must not pay for spaCy, torch o
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
 import click
 
+from mtfix import progress
 from mtfix.core import UnavailableError
 from mtfix.detect import UnknownDetectorError
 from mtfix.io import InputError
@@ -25,6 +27,8 @@ from mtfix.pipeline import RULES_ONLY, WITH_MODEL, PipelineOptions
 from mtfix.rewrite import RewriterSettings
 
 if TYPE_CHECKING:
+    from tqdm import tqdm
+
     from mtfix.detect.qa.glossary import Glossary
 
 EXIT_FOUND = 1
@@ -110,6 +114,14 @@ _REWRITING = [
         show_default=True,
         help="Rewrites the model proposes per sentence (beam search): more finds more, slower.",
     ),
+    click.option(
+        "--backend",
+        type=click.Choice(["auto", "ctranslate2", "transformers"]),
+        default=DEFAULTS.settings.backend,
+        show_default=True,
+        help="Model runtime: ctranslate2 (int8, fast) for an adapter under auto, transformers "
+        "(fp32, the reference) for anything else.",
+    ),
 ]
 
 
@@ -142,7 +154,9 @@ def _options(kwargs: dict[str, Any], *, rewriting: bool) -> PipelineOptions:
             detectors=detectors, rewriters=RULES_ONLY, lines=lines, glossary=glossary
         )
     no_model = kwargs.pop("no_model")
-    settings = RewriterSettings(model=kwargs.pop("model"), beams=kwargs.pop("beams"))
+    settings = RewriterSettings(
+        model=kwargs.pop("model"), beams=kwargs.pop("beams"), backend=kwargs.pop("backend")
+    )
     return PipelineOptions(
         detectors=detectors,
         rewriters=RULES_ONLY if no_model else WITH_MODEL,
@@ -159,3 +173,36 @@ def _glossary(path: str | None) -> Glossary | None:
     from mtfix.detect.qa.glossary import Glossary
 
     return Glossary.load(path)
+
+
+class TerminalProgress:
+    """Progress bars on stderr, one per open stage (the model's ETA comes from its sentences
+    done), cleared when the stage ends."""
+
+    def __init__(self) -> None:
+        self.bars: list[tqdm[None]] = []
+
+    def start(self, stage: str, total: int | None, unit: str) -> None:
+        from tqdm import tqdm
+
+        bar = tqdm(
+            total=total, desc=stage, unit=f" {unit}", position=len(self.bars), leave=False,
+            file=sys.stderr, dynamic_ncols=True, mininterval=0.2,
+        )  # fmt: skip
+        self.bars.append(bar)
+
+    def advance(self, n: int) -> None:
+        self.bars[-1].update(n)
+
+    def finish(self) -> None:
+        self.bars.pop().close()
+
+
+@contextmanager
+def terminal_progress() -> Iterator[None]:
+    """Show the stages of the work inside on a terminal; nothing when stderr is piped."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    with progress.reporting(TerminalProgress()):
+        yield

@@ -9,11 +9,11 @@ import sys
 import click
 
 from mtfix.cli import EPILOG
-from mtfix.cli.common import EXIT_FOUND, one_line_errors, pipeline_options
-from mtfix.formats import inputs
+from mtfix.cli.common import EXIT_FOUND, one_line_errors, pipeline_options, terminal_progress
 from mtfix.io import atomic_writer
 from mtfix.pipeline import Pipeline, PipelineOptions
-from mtfix.render import render_check_text, render_diff
+
+# The inputs, formats and renderers are imported by the commands that run: `--help` needs none.
 
 
 @click.command(epilog=EPILOG)
@@ -26,11 +26,15 @@ def check(file: str, source: str | None, options: PipelineOptions, fmt: str) -> 
     suggestion.
 
     A CAT file's flags name their unit; with --source (or a CAT file's own sources) the
-    bilingual QA checks run too.
+    bilingual QA checks run too. On a terminal, stderr shows each stage as it runs.
     """
+    from mtfix.formats import inputs
+    from mtfix.render import render_check_text
+
     inp = inputs.load(file, source=source, lines=options.lines)
     options = options.with_source(bool(inp.document.aligned))
-    result = Pipeline(options).check_document(inp.document, proposals=True)
+    with terminal_progress():
+        result = Pipeline(options).check_document(inp.document, proposals=True)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -61,13 +65,18 @@ def clean(
     """Repair FILE (text, XLIFF, TMX or PO) and print (or write) the cleaned text, a diff, or JSON.
 
     A CAT file is written back in its own format, only the fixed targets changed and marked for
-    review.
+    review. On a terminal, stderr shows each stage as it runs, with the model's sentences done
+    and its ETA.
     """
+    from mtfix.formats import inputs
+    from mtfix.render import render_diff
+
     inp = inputs.load(file, source=source, lines=options.lines)
     pipeline = Pipeline(options.with_source(bool(inp.document.aligned)))
-    # A missing or broken model fails now, in a second, not after the detectors have run.
-    pipeline.warm()
-    result = pipeline.clean_document(inp.document)
+    with terminal_progress():
+        # A missing or broken model fails now, in a second, not after the detectors have run.
+        pipeline.warm()
+        result = pipeline.clean_document(inp.document)
     if fmt == "json":
         data = result.to_dict(explain=explain)
         rendered = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()

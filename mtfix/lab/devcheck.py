@@ -11,6 +11,11 @@ without generating again; results go to ``eval/bench/rewriter-dev.json``.
 ``--heldout`` scores MLQE-PE *train* lines the model never saw instead (suites
 ``heldout-<pair>``, see :func:`mtfix.lab.data.held_out`): the set to tune selector
 thresholds on, so that the dev figures stay an unbiased measure.
+
+``--backend NAME`` runs the model on that backend (default: the rewriter's own, ``auto``);
+``--compare-backends`` runs both on the same flags and targets and writes
+``eval/bench/backends-dev.json``: per suite, the share of sentences whose applied edits are the
+same under both, and each backend's TER change (the fast backend's acceptance bar).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import time
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import asdict
+from functools import lru_cache
 from itertools import accumulate, groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from mtfix.core import Candidate, Edit, Flag, Span, apply_edits, apply_within
 from mtfix.evaluate.metrics import Ter
 from mtfix.model import DEFAULT_MODEL
+from mtfix.model.backends import AUTO, choose
 from mtfix.model.load import resolve
 from mtfix.paths import bench_dir, cache_root
 from mtfix.rewrite import RewriterSettings
@@ -113,17 +120,11 @@ def _corpus(suite: str, model: str) -> Corpus:
     return Corpus(suite, tuple(mt), (tuple(pe),))
 
 
-def collect(
-    suite: str, sample: int, model: str, rewrite: RewriteScope = "flagged", beams: int = 1
-) -> dict[str, Any]:
-    """Flags and candidates for one suite's sample (cached per suite, sample, model, beams and
-    code)."""
+@lru_cache(maxsize=2)
+def _checked(suite: str, sample: int, model: str, rewrite: RewriteScope) -> dict[str, Any]:
+    """The sample's detection and rules candidates: the part every backend shares."""
     from mtfix.pipeline import RULES_ONLY, Pipeline, PipelineOptions
 
-    key = f"{suite}-{sample}-{rewrite}-b{beams}-{_weights_key(model)}-{_code_key()}"
-    cache = cache_root() / "devcheck" / f"{key}.json"
-    if cache.exists():
-        return dict(json.loads(cache.read_text()))
     corpus = _corpus(suite, model)
     if sample < len(corpus.source):
         corpus = corpus.sample(sample)
@@ -133,24 +134,79 @@ def collect(
     checked = pipeline.check(text)
     targets = pipeline.targets(checked.document, checked.flags)
     rules = pipeline.rewriters[0].propose(checked.document, targets)
+    return {"corpus": corpus, "checked": checked, "targets": targets, "rules": rules}
+
+
+def collect(
+    suite: str,
+    sample: int,
+    model: str,
+    rewrite: RewriteScope = "flagged",
+    beams: int = 1,
+    backend: str = AUTO,
+) -> dict[str, Any]:
+    """Flags and candidates for one suite's sample (cached per suite, sample, model, beams,
+    backend and code)."""
+    chosen = choose(backend, resolve(model).resolve())
+    key = f"{suite}-{sample}-{rewrite}-b{beams}-{chosen}-{_weights_key(model)}-{_code_key()}"
+    cache = cache_root() / "devcheck" / f"{key}.json"
+    if cache.exists():
+        return dict(json.loads(cache.read_text()))
+    shared = _checked(suite, sample, model, rewrite)
+    corpus, checked, targets = shared["corpus"], shared["checked"], shared["targets"]
     start = time.perf_counter()
-    settings = RewriterSettings(model=model, beams=beams)
+    settings = RewriterSettings(model=model, beams=beams, backend=chosen)
     proposed = ModelRewriter(settings).propose(checked.document, targets)
     data = {
         "suite": suite,
         "sample": sample,
+        "backend": chosen,
         "lines_mode": corpus.lines,
         "source": list(corpus.source),
         "references": [list(r) for r in corpus.references],
         "flags": [_flag_json(f) for f in checked.flags],
         "targets": len(targets),
-        "rules": [_cand_json(c) for c in rules],
+        "rules": [_cand_json(c) for c in shared["rules"]],
         "model": [_cand_json(c) for c in proposed],
         "model_seconds": round(time.perf_counter() - start, 1),
     }
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_text(json.dumps(data))
     return data
+
+
+def applied(data: dict[str, Any], policy: Policy = DEFAULT_POLICY) -> list[Edit]:
+    """The edits the selector applies among the rules and model candidates of ``data``."""
+    from mtfix.segment import segment
+
+    doc = segment("\n".join(data["source"]), lines=data["lines_mode"])
+    flags = [_flag(f) for f in data["flags"]]
+    candidates = [_cand(c) for c in data["rules"] + data["model"]]
+    return list(select(doc, candidates, flags, policy).edits)
+
+
+def agreement(reference: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """How often two runs on the same sample (two backends) apply the same edits: per sentence
+    of the document, the applied edits inside it, compared as (offsets, replacement)."""
+    from mtfix.segment import segment
+
+    doc = segment("\n".join(reference["source"]), lines=reference["lines_mode"])
+
+    def by_sentence(edits: Sequence[Edit]) -> list[set[tuple[int, int, str]]]:
+        out: list[set[tuple[int, int, str]]] = [set() for _ in doc.sentences]
+        for e in edits:
+            n = next((i for i, s in enumerate(doc.sentences) if s.touches(e.span)), 0)
+            out[n].add((e.span.start, e.span.end, e.replacement))
+        return out
+
+    a, b = by_sentence(applied(reference)), by_sentence(applied(other))
+    same = sum(x == y for x, y in zip(a, b, strict=True))
+    return {
+        "sentences": len(a),
+        "sentences_with_edits": sum(bool(x or y) for x, y in zip(a, b, strict=True)),
+        "same_applied_edits": same,
+        "same_share": round(same / len(a), 4) if a else 1.0,
+    }
 
 
 def score(data: dict[str, Any], policy: Policy = DEFAULT_POLICY) -> dict[str, Any]:
@@ -235,6 +291,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--beams", type=int, default=1, help="the model proposes this many rewrites a sentence"
     )
     parser.add_argument(
+        "--backend", default=AUTO, help="model backend: auto, ctranslate2 or transformers"
+    )
+    parser.add_argument(
+        "--compare-backends",
+        action="store_true",
+        help="run ctranslate2 and transformers on the same sample; write backends-dev.json",
+    )
+    parser.add_argument(
         "--heldout",
         action="store_true",
         help="score the MLQE-PE train lines the model never saw, one suite per trained pair",
@@ -243,9 +307,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.heldout:
         pairs = _training_data(args.model).mlqe_pairs
         args.suites = [f"{HELD_OUT_PREFIX}{pair}" for pair in pairs]
+    if args.compare_backends:
+        compare_backends(args)
+        return
     results = {}
     for suite in args.suites:
-        results[suite] = score(collect(suite, args.sample, args.model, args.rewrite, args.beams))
+        data = collect(suite, args.sample, args.model, args.rewrite, args.beams, args.backend)
+        results[suite] = score(data)
         print(suite, json.dumps(results[suite]), flush=True)
     stem = "rewriter-heldout" if args.heldout else "rewriter-dev"
     stem += f"-beams{args.beams}" if args.beams > 1 else ""
@@ -263,6 +331,44 @@ def main(argv: Sequence[str] | None = None) -> None:
         "metric": "sacrebleu TER, corpus level",
         "suites": results,
     }
+    out.write_text(json.dumps(payload, indent=2) + "\n")
+
+
+def compare_backends(args: argparse.Namespace) -> None:
+    """The fast backend against the reference on each suite's sample: the same flags and
+    targets, each backend's candidates, the selector's applied edits compared per sentence."""
+    results = {}
+    for suite in args.suites:
+        runs = {
+            name: collect(suite, args.sample, args.model, args.rewrite, args.beams, name)
+            for name in ("transformers", "ctranslate2")
+        }
+        scores = {name: score(data) for name, data in runs.items()}
+        results[suite] = {
+            **agreement(runs["transformers"], runs["ctranslate2"]),
+            "delta_full": {name: s["delta_full"] for name, s in scores.items()},
+            "model_edits_accepted": {name: s["model_edits_accepted"] for name, s in scores.items()},
+            "model_seconds": {name: s["model_seconds"] for name, s in scores.items()},
+        }
+        print(suite, json.dumps(results[suite]), flush=True)
+    worst = min(r["same_share"] for r in results.values())
+    payload = {
+        "model": args.model,
+        "sample": args.sample,
+        "rewrite": args.rewrite,
+        "beams": args.beams,
+        "reference": "transformers",
+        "candidate": "ctranslate2",
+        "metric": "share of sentences with the same applied edits; sacrebleu TER, corpus level",
+        "lowest_same_share": worst,
+        "delta_full_no_worse_everywhere": all(
+            r["delta_full"]["ctranslate2"] <= r["delta_full"]["transformers"]
+            for r in results.values()
+        ),
+        "suites": results,
+    }
+    out = bench_dir() / "backends-dev.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(payload, indent=2) + "\n")
 
 

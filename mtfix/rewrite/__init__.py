@@ -19,6 +19,7 @@ from typing import Protocol, runtime_checkable
 
 from mtfix.core import Candidate, Document, Target
 from mtfix.model import DEFAULT_MODEL
+from mtfix.model.backends import AUTO
 
 
 @runtime_checkable
@@ -37,6 +38,9 @@ class RewriterSettings:
     # Rewrites the model proposes per sentence (beam search); more gives the selector more
     # safe spelling fixes to find; 4 beams generate at about half the speed (mtfix.lab.bench).
     beams: int = 1
+    # The runtime that runs it (mtfix.model.backend): "auto" is the fast ctranslate2 backend for
+    # a LoRA adapter, transformers (the reference) for anything else.
+    backend: str = AUTO
 
 
 class UnknownRewriterError(KeyError):

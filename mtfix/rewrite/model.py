@@ -5,8 +5,9 @@
 :meth:`~ModelRewriter.propose` or on :meth:`~ModelRewriter.warm`. Each rewrite that changes the
 sentence becomes a :class:`~mtfix.core.Candidate` of word-level edits in original-text offsets;
 ``Candidate.score`` is the model's preference for its rewrite over copying the source
-(:meth:`~mtfix.model.transformers_backend.TransformersBackend.preference`). The model also judges
-the detectors' plausible suggestions (LanguageTool's likely spelling fixes) by fluency.
+(:meth:`~mtfix.model.backend.Backend.preference`). The model also judges the detectors' plausible
+suggestions (LanguageTool's likely spelling fixes) by fluency. ``settings.backend`` picks the
+runtime (:mod:`mtfix.model.backend`): both build the prompt and score alike.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cached_property
 
+from mtfix import progress
 from mtfix.core import Candidate, Document, Edit, Span, Target, apply_within
 from mtfix.diff import word_changes
-from mtfix.model import ModelLoadError
-from mtfix.model.load import load, resolve
-from mtfix.model.transformers_backend import TransformersBackend
+from mtfix.model.backend import Backend
+from mtfix.model.backends import open_backend
+from mtfix.model.load import resolve
 from mtfix.rewrite import RewriterSettings
 from mtfix.rewrite.rules import AUTO_FIX_THRESHOLD, flag_edit
 
@@ -40,16 +42,11 @@ class ModelRewriter:
         self.batch_size = batch_size
 
     @cached_property
-    def backend(self) -> TransformersBackend:
+    def backend(self) -> Backend:
         path = resolve(self.settings.model).resolve()
-        try:
-            loaded = load(path)
-        except ImportError as exc:
-            raise ModelLoadError(
-                f"{path}: the model needs mtfix's model extra ({exc.name} is missing): "
-                "pip install 'mtfix[model]', or use --no-model"
-            ) from exc
-        return TransformersBackend(loaded, batch_size=self.batch_size, beams=self.settings.beams)
+        s = self.settings
+        with progress.stage("model: loading"):
+            return open_backend(s.backend, path, batch_size=self.batch_size, beams=s.beams)
 
     def warm(self) -> None:
         """Load the model now: a broken one then fails once, before any document."""

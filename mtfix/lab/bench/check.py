@@ -1,5 +1,6 @@
 """`mtfix check` on the seed article: cold (a new process that starts its own LanguageTool
-server) and warm (the same pipeline and server, checked again)."""
+server) and warm (the same pipeline and server, checked again), with the warm time split into
+its stages (segmentation, then each detector: LanguageTool's request, spaCy's parse, ...)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 from mtfix.lab.bench import summary, timed, write_result
 from mtfix.paths import seed_article
 from mtfix.pipeline import Pipeline
+from mtfix.segment import segment
 
 COLD_RUNS = 3
 WARM_RUNS = 10
@@ -30,6 +32,12 @@ def main() -> None:
     pipeline = Pipeline()
     first = timed(lambda: pipeline.check(text), 1)
     warm = timed(lambda: pipeline.check(text), WARM_RUNS)
+    doc = segment(text)
+    stages = {"segment": summary(timed(lambda: segment(text), WARM_RUNS))}
+    for detector in pipeline.detectors:
+        stages[f"detect: {detector.name}"] = summary(
+            timed(lambda d=detector: d.detect(doc), WARM_RUNS)  # type: ignore[misc]
+        )
     write_result(
         "check",
         {
@@ -38,6 +46,7 @@ def main() -> None:
             "first_in_process": summary(first),
             "warm": summary(warm),
             "warm_words_per_s": round(len(text.split()) / min(warm), 1),
+            "warm_stages": stages,
         },
     )
 

@@ -1,0 +1,119 @@
+"""The ctranslate2 backend against the transformers reference, on a tiny LoRA adapter (a random
+Llama with a SentencePiece tokenizer, see tests/rewrite/tiny.py): the same prompt ids, close
+scores, the same interface, and a conversion cached by the adapter's digest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mtfix.model import ModelLoadError
+from mtfix.model.backends import choose, open_backend
+from mtfix.model.ctranslate2_backend import CTranslate2Backend, conversion_dir
+from mtfix.model.load import adapter_info
+from mtfix.model.transformers_backend import TransformersBackend
+from mtfix.pipeline import Pipeline
+from mtfix.rewrite import RewriterSettings
+from mtfix.rewrite.model import ModelRewriter
+from tests.rewrite.tiny import tiny_causal
+
+SENTENCES = ["The mayor met the delegation.", "It rained.", "The talks ended on Tuesday."]
+
+
+def _adapter(base: Path, out: Path, seed: int) -> Path:
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(seed)
+    model = AutoModelForCausalLM.from_pretrained(base)
+    config = LoraConfig(
+        r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], init_lora_weights=False
+    )
+    get_peft_model(model, config).save_pretrained(out)
+    (out / "mtfix-model.json").write_text(json.dumps({"window": 64}))
+    return out
+
+
+@pytest.fixture(scope="module")
+def adapter(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("ct2")
+    return _adapter(tiny_causal(root), root / "adapter", seed=1)
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MTFIX_CACHE", str(tmp_path_factory.getbasetemp() / "ct2-cache"))
+
+
+def test_auto_runs_an_adapter_on_ctranslate2_and_anything_else_on_transformers(
+    adapter: Path,
+) -> None:
+    assert choose("auto", adapter) == "ctranslate2"
+    assert choose("auto", adapter.parent / "tiny-causal") == "transformers"
+    assert isinstance(
+        ModelRewriter(RewriterSettings(model=str(adapter))).backend, CTranslate2Backend
+    )
+    with pytest.raises(ModelLoadError, match="runs LoRA adapters"):
+        open_backend("ctranslate2", adapter.parent / "tiny-causal")
+    with pytest.raises(ModelLoadError, match="unknown model backend 'onnx'"):
+        choose("onnx", adapter)
+
+
+def test_scores_and_rewrites_follow_the_reference(adapter: Path) -> None:
+    fast = open_backend("ctranslate2", adapter, batch_size=2)
+    reference = open_backend("transformers", adapter, batch_size=2)
+    assert isinstance(reference, TransformersBackend)
+    rewrites = reference.rewrite(SENTENCES)
+    outputs = [r or "" for r in rewrites]
+    # int8 weights: close to the fp32 reference, not equal. Rows of several lengths in one
+    # batch, so padding is exercised.
+    expected = reference.log_prob(SENTENCES, outputs)
+    assert fast.log_prob(SENTENCES, outputs) == pytest.approx(expected, rel=0.05, abs=0.5)
+    pairs = list(zip(SENTENCES, outputs, strict=True))
+    assert fast.fluency_gain(pairs) == pytest.approx(reference.fluency_gain(pairs), abs=0.5)
+    # The same prompt ids go in, so the greedy rewrites agree where the reference is not torn.
+    assert [len(r or "") > 0 for r in fast.rewrite(SENTENCES)] == [bool(r) for r in outputs]
+
+
+def test_beam_search_gives_each_sentence_its_best_rewrites(adapter: Path) -> None:
+    backend = open_backend("ctranslate2", adapter, batch_size=2, beams=3)
+    options = backend.rewrites(SENTENCES)
+    assert [len(o) for o in options] == [3, 3, 3]
+    assert backend.rewrite(SENTENCES) == [o[0] for o in options]
+    assert backend.generated_tokens > 0
+
+
+def test_a_sentence_over_the_window_is_skipped_not_cut(adapter: Path) -> None:
+    backend = open_backend("ctranslate2", adapter)
+    long = " ".join(["the delegation"] * 60) + "."
+    assert backend.rewrite([long, SENTENCES[1]])[0] is None
+
+
+def test_the_conversion_is_cached_per_adapter_version(adapter: Path, tmp_path: Path) -> None:
+    open_backend("ctranslate2", adapter)
+    first = conversion_dir(adapter_info(adapter))
+    assert (first / "model.bin").exists()
+    retrained = _adapter(adapter.parent / "tiny-causal", tmp_path / "adapter", seed=2)
+    second = conversion_dir(adapter_info(retrained))
+    assert second != first and not second.exists()
+    open_backend("ctranslate2", retrained)
+    assert (second / "model.bin").exists() and (first / "model.bin").exists()
+
+
+def test_the_backend_is_an_option_and_in_the_signature(adapter: Path) -> None:
+    from click.testing import CliRunner
+
+    from mtfix.cli import main
+    from mtfix.pipeline import PipelineOptions
+
+    settings = RewriterSettings(model=str(adapter), backend="transformers")
+    options = PipelineOptions(detectors=("mt-artifacts",), settings=settings)
+    assert "backend:transformers" in options.signature()
+    assert "backend:none" in PipelineOptions(rewriters=("rules",)).signature()
+    model = Pipeline(options).rewriters[-1]
+    assert isinstance(model, ModelRewriter) and isinstance(model.backend, TransformersBackend)
+    result = CliRunner().invoke(main, ["clean", "-", "--backend", "onnx"], input="Text.")
+    assert result.exit_code == 2 and "'onnx' is not one of" in result.output
