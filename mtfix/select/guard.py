@@ -55,6 +55,7 @@ from rapidfuzz.fuzz import ratio
 from mtfix import lexicon
 from mtfix.core import Candidate, Document, Flag, Span, apply_within
 from mtfix.diff import Change, Token, tokens, word_changes
+from mtfix.select.licences import QUOTE_MARKS, licensed_changes
 
 NAME_FIX_CATEGORIES = frozenset({"name-consistency", "typos", "spelling"})
 # Flags about commas, case or quote marks say nothing against the words they cover, so they do
@@ -64,7 +65,6 @@ NO_WORD_LICENCE_CATEGORIES = frozenset({"punctuation", "casing", "typography", "
 
 _NUMBER = re.compile(r"\d")
 _QUOTED = re.compile(r'"([^"\n]+)"|“([^”\n]+)”|「([^」\n]+)」|『([^』\n]+)』')
-QUOTE_MARKS = frozenset('"“”„«»「」『』')
 
 
 @dataclass(frozen=True)
@@ -130,8 +130,6 @@ class Proposal:
     @cached_property
     def licensed(self) -> dict[int, str]:
         """The changes a flag of the sentence licenses (index -> licence name)."""
-        from mtfix.select.licences import licensed_changes
-
         return licensed_changes(self)
 
     @cached_property

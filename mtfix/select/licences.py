@@ -27,16 +27,35 @@ selector decision.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from mtfix import lexicon
-from mtfix.core import Flag, Span
-from mtfix.diff import Change, tokens
+from mtfix.core import Candidate, Document, Flag, Span
+from mtfix.diff import Change, Token, tokens
 
-if TYPE_CHECKING:
-    from mtfix.select.guard import Proposal
+QUOTE_MARKS = frozenset('"“”„«»「」『』')
 
-Licence = Callable[["Proposal", Flag, Change], bool]
+
+class Proposal(Protocol):
+    """What a licence reads about a candidate (:class:`mtfix.select.guard.Proposal` has it)."""
+
+    @property
+    def doc(self) -> Document: ...
+
+    @property
+    def cand(self) -> Candidate: ...
+
+    @property
+    def flags(self) -> Sequence[Flag]: ...
+
+    @property
+    def source_tokens(self) -> list[Token]: ...
+
+    @property
+    def changes(self) -> list[Change]: ...
+
+
+Licence = Callable[[Proposal, Flag, Change], bool]
 
 FIRST_PERSON = frozenset(
     "i me my mine myself we us our ours ourselves i'm i've i'll i'd we're we've we'll we'd".split()
@@ -58,8 +77,8 @@ MAX_COMPLETION = 3
 TAIL_WORDS = 4
 
 
-def _words(toks: Sequence[object]) -> list[str]:
-    return [t.text for t in toks if t.is_word]  # type: ignore[attr-defined]
+def _words(toks: Sequence[Token]) -> list[str]:
+    return [t.text for t in toks if t.is_word]
 
 
 def _touches(change: Change, flag: Flag) -> bool:
@@ -122,8 +141,6 @@ def truncated_tail(p: Proposal, flag: Flag, change: Change) -> bool:
 
 
 def quote_mark(p: Proposal, flag: Flag, change: Change) -> bool:
-    from mtfix.select.guard import QUOTE_MARKS
-
     marks = [t for t in (*change.old, *change.new) if t.text in QUOTE_MARKS]
     others_old = [t.text for t in change.old if t.text not in QUOTE_MARKS]
     others_new = [t.text for t in change.new if t.text not in QUOTE_MARKS]
