@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from mtfix.diff import Token, tokens
 
@@ -27,11 +28,11 @@ from mtfix.diff import Token, tokens
 class _Positioned(str):
     """A token's text that also knows its index in the MT."""
 
-    index: int
+    origin: int
 
-    def __new__(cls, text: str, index: int) -> _Positioned:
+    def __new__(cls, text: str, origin: int) -> _Positioned:
         word = super().__new__(cls, text)
-        word.index = index
+        word.origin = origin
         return word
 
 
@@ -53,7 +54,7 @@ def word_tags(mt: str, pe: str) -> list[Tagged]:
     if not ref:
         return [Tagged(t, True) for t in mt_tokens]
     edit_distance = lib_ter.BeamEditDistance(ref)
-    words: list[_Positioned] = hyp
+    words: list[Any] = hyp
     bad = [False] * len(hyp)
     checked = 0
     while True:
@@ -72,18 +73,18 @@ def word_tags(mt: str, pe: str) -> list[Tagged]:
         if op in " sd":
             position += 1
             if op != " ":
-                bad[words[position].index] = True
+                bad[words[position].origin] = True
         elif op == "i":
-            bad[words[max(position, 0)].index] = True
+            bad[words[max(position, 0)].origin] = True
     return [Tagged(t, b) for t, b in zip(mt_tokens, bad, strict=True)]
 
 
-def _shifted_block(before: Sequence[_Positioned], after: Sequence[_Positioned]) -> list[int]:
+def _shifted_block(before: Sequence[Any], after: Sequence[Any]) -> list[int]:
     """The MT indices of the tokens one shift moved. A shift turns a stretch ``A B`` into
     ``B A``; the block that moved is the shorter side (TERCOM moves blocks of at most ten tokens
     to where they match the post-edit, past whatever lies between)."""
-    old = [w.index for w in before]
-    new = [w.index for w in after]
+    old = [w.origin for w in before]
+    new = [w.origin for w in after]
     differ = [i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
     if not differ:
         return []

@@ -323,25 +323,67 @@ def evaluate_dev(model: str, sample: int, pairs: Sequence[str] = DEV_PAIRS) -> d
             "at_flag_threshold": _scores(probs, gold, meta["flag_threshold"]).to_dict(),
         }
         print(pair, json.dumps(results[pair]), flush=True)
-    meta["dev"] = {"sample": sample, "pairs": results}
+    # Pairs scored earlier (perhaps on another sample size) keep their figures.
+    meta = _read_meta(path)
+    scored = meta.get("dev", {}).get("pairs", {}) | results
+    meta["dev"] = {"pairs": {p: scored[p] for p in DEV_PAIRS if p in scored}}
     (path / qe_model.META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
     bench = bench_dir() / f"qe-dev-{path.name}.json"
     bench.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"model": path.name, "source": cfg.source, "sample": sample, "pairs": results}
+    payload = {"model": path.name, "source": cfg.source, "pairs": meta["dev"]["pairs"]}
     bench.write_text(json.dumps(payload, indent=2) + "\n")
     return results
 
 
-def _row(name: str, s: dict[str, Any]) -> str:
+def seed_flags(model: str) -> dict[str, Any]:
+    """Flag precision and recall on the seed article's gold spans, with the default detectors and
+    with ``model-qe`` added (the seed is scored here, never fitted on)."""
+    from mtfix.detect import DEFAULT_DETECTORS
+    from mtfix.evaluate.flags import FlagMetric
+    from mtfix.evaluate.suites import load_suites
+    from mtfix.pipeline import RULES_ONLY, Pipeline, PipelineOptions
+
+    suite = load_suites().get("seed").load()
+    gold = list(suite.gold or ())
+    results: dict[str, Any] = {}
+    for name, detectors in (
+        ("defaults", DEFAULT_DETECTORS),
+        ("defaults+model-qe", (*DEFAULT_DETECTORS, "model-qe")),
+    ):
+        options = PipelineOptions(detectors=detectors, rewriters=RULES_ONLY, lines=suite.lines)
+        flags = Pipeline(options).check(suite.text).flags
+        scores = FlagMetric().corpus_score(flags, gold)
+        results[name] = {
+            "overall": scores.overall.to_dict(),
+            "model-qe": scores.by_detector["model-qe"].to_dict()
+            if "model-qe" in scores.by_detector
+            else None,
+        }
+        print(name, json.dumps(results[name]), flush=True)
+    path = Path(model) if Path(model).is_dir() else models_dir() / model
+    meta = _read_meta(path)
+    meta["seed"] = results
+    (path / qe_model.META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
+    return results
+
+
+def _row(name: str, s: dict[str, Any], lines: int | None = None) -> str:
+    count = f" {lines} |" if lines is not None else ""
     return (
-        f"| {name} | {s['words']:,} | {s['bad_share']:.3f} | {s['mcc']:.3f} | {s['f1_bad']:.3f} "
-        f"| {s['f1_ok']:.3f} | {s['precision_bad']:.3f} | {s['recall_bad']:.3f} |"
+        f"| {name} |{count} {s['words']:,} | {s['bad_share']:.3f} | {s['mcc']:.3f} "
+        f"| {s['f1_bad']:.3f} | {s['f1_ok']:.3f} | {s['precision_bad']:.3f} "
+        f"| {s['recall_bad']:.3f} |"
     )
 
 
 HEADER = (
     "| pair | words | BAD share | MCC | F1-BAD | F1-OK | BAD precision | BAD recall |\n"
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+)
+
+
+DEV_HEADER = HEADER.replace("| words |", "| lines | words |").replace(
+    "| ---: |", "| ---: | ---: |", 1
 )
 
 
@@ -389,17 +431,38 @@ def card(model: str) -> str:
         lines += [
             "## Evaluation: MLQE-PE dev",
             "",
-            f"`python -m mtfix.lab.qe dev {meta['name']} --sample {dev['sample']}` (the lines "
-            f"`mtfix eval suite NAME --sample {dev['sample']}` scores; gold tags from the "
-            "post-edits). At the MCC threshold:",
+            f"`python -m mtfix.lab.qe dev {meta['name']} --sample N --pairs PAIR` (the N lines "
+            "`mtfix eval suite mlqe-PAIR --sample N` scores; N is the lines column; gold tags "
+            "from the post-edits). At the MCC threshold:",
             "",
-            HEADER,
-            *(_row(p, r["at_threshold"]) for p, r in dev["pairs"].items()),
+            HEADER.replace("| words |", "| lines | words |").replace(
+                "| ---: |", "| ---: | ---: |", 1
+            ),
+            *(_row(p, r["at_threshold"], r["lines"]) for p, r in dev["pairs"].items()),
             "",
             "At the detector's threshold (what `model-qe` flags):",
             "",
-            HEADER,
-            *(_row(p, r["at_flag_threshold"]) for p, r in dev["pairs"].items()),
+            HEADER.replace("| words |", "| lines | words |").replace(
+                "| ---: |", "| ---: | ---: |", 1
+            ),
+            *(_row(p, r["at_flag_threshold"], r["lines"]) for p, r in dev["pairs"].items()),
+            "",
+        ]
+    if seed := meta.get("seed"):
+        d, q = seed["defaults"]["overall"], seed["defaults+model-qe"]["overall"]
+        own = seed["defaults+model-qe"]["model-qe"] or {"flags": 0, "correct": 0}
+        lines += [
+            "## Flags on the seed article",
+            "",
+            f"`python -m mtfix.lab.qe seed {meta['name']}`: flag precision and recall against "
+            "the seed's gold spans (`eval/suites/seed/gold.json`; the seed is never fitted on).",
+            "",
+            "| detectors | flags | precision | recall |",
+            "| --- | ---: | ---: | ---: |",
+            f"| defaults | {d['flags']} | {d['precision']} | {d['recall']} |",
+            f"| defaults + model-qe | {q['flags']} | {q['precision']} | {q['recall']} |",
+            "",
+            f"model-qe's own flags: {own['flags']}, {own['correct']} on a gold span.",
             "",
         ]
     lines += [
@@ -426,6 +489,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     dev.add_argument("model", nargs="?", default=qe_model.DEFAULT_QE_MODEL)
     dev.add_argument("--sample", type=int, default=300)
     dev.add_argument("--pairs", nargs="*", default=list(DEV_PAIRS))
+    seed = sub.add_parser("seed", help="flag P/R on the seed gold with and without model-qe")
+    seed.add_argument("model", nargs="?", default=qe_model.DEFAULT_QE_MODEL)
     write_card = sub.add_parser("card", help="write the model card from qe.json")
     write_card.add_argument("model", nargs="?", default=qe_model.DEFAULT_QE_MODEL)
     args = parser.parse_args(argv)
@@ -433,6 +498,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(train(args.config))
     elif args.command == "dev":
         evaluate_dev(args.model, args.sample, args.pairs)
+    elif args.command == "seed":
+        seed_flags(args.model)
     else:
         path = Path(args.model) if Path(args.model).is_dir() else models_dir() / args.model
         (path / "MODEL_CARD.md").write_text(card(args.model), encoding="utf-8")
