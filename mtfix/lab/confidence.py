@@ -201,6 +201,70 @@ def fit(all_rows: list[dict[str, Any]], seed: int = 0) -> tuple[ConfidenceModel,
     return model, report
 
 
+def card(payload: dict[str, Any]) -> str:
+    """The model card: data, the calibration table per decile, the threshold, the limits."""
+    table = payload["calibration"]
+    cv = payload["cross_validated"]
+    within = sum(row["gap"] <= 0.1 for row in table)
+    lines = [
+        "# confidence: how likely a post-editor is to prefer a candidate to the MT",
+        "",
+        "A logistic regression (`mtfix/select/confidence.py`) over what the selector knows about a"
+        " candidate: the model's evidence, the quality estimator's word probabilities for the "
+        "sentence and for the words the candidate changes, the edit's size and kind, word "
+        "frequencies, the flags it touches, whether a flag licensed it and whether the guard "
+        "passes it. `confidence.json` holds its coefficients, its auto-apply threshold and every "
+        "figure below.",
+        "",
+        "## Data",
+        "",
+        f"- Candidates of the `{payload['rewriter']}` rewriter ({payload['beams']} rewrites of "
+        f"every sentence, the rules fixes, the suggestions it judged) on {payload['sample']} "
+        "held-out MLQE-PE *train* lines per pair (`python -m mtfix.lab.devcheck --heldout`'s "
+        "lines: never the rewriter's input or target), less the lines the quality estimator was "
+        "fitted on; never dev.",
+        f"- {payload['candidates']:,} candidates on {payload['lines']:,} lines; by pair "
+        f"{payload['by_pair']}; by origin {payload['by_origin']}.",
+        f"- Label: applying the candidate alone lowers its line's sentence TER against the "
+        f"post-edit ({payload['closer_share']:.1%} of candidates do).",
+        f"- Command: `{payload['command']}`.",
+        "",
+        "## Calibration (5-fold cross-validation, folds by line)",
+        "",
+        "Deciles of out-of-fold confidence: mean confidence against the observed share of "
+        f"candidates closer to the post-edit. Within 0.1 in {within} of {len(table)} deciles "
+        f"(largest gap {payload['max_gap']:.3f}).",
+        "",
+        "| decile | candidates | confidence range | mean confidence | observed rate | gap |",
+        "| ---: | ---: | --- | ---: | ---: | ---: |",
+        *(
+            f"| {i + 1} | {row['candidates']} | {row['confidence_min']:.3f}–"
+            f"{row['confidence_max']:.3f} | {row['mean_confidence']:.3f} | "
+            f"{row['observed_rate']:.3f} | {row['gap']:.3f} |"
+            for i, row in enumerate(table)
+        ),
+        "",
+        "## Auto-apply threshold",
+        "",
+        f"`{payload['threshold']}`: the lowest confidence at which at least "
+        f"{payload['threshold_precision_target']:.0%} of the held-out candidates at or above it "
+        f"were closer to the post-edit (out of fold: {cv['applied']} candidates, precision "
+        f"{cv['precision']}, summed sentence-TER gain {cv['ter_gain_sum']}). `clean` should "
+        "apply a sentence's top candidate automatically only at or above it and offer the rest "
+        "as proposals.",
+        "",
+        "## Limits",
+        "",
+        "- Fitted on Wikipedia MT (ro/ru/et→en): Japanese→English news artifacts are rare there, "
+        "so the flag-type features for them rest on few candidates.",
+        "- The label is one post-editor's choice: a candidate as good as the post-edit but "
+        "worded otherwise counts as not closer.",
+        "",
+        f"Regenerate: `{payload['command']}` (rewrites this card and `confidence.json`).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     from mtfix.lab.devcheck import _training_data
 
@@ -228,6 +292,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     tmp = args.out.with_suffix(".tmp")
     tmp.write_text(json.dumps(payload, indent=2) + "\n")
     tmp.replace(args.out)
+    (args.out.parent / "MODEL_CARD.md").write_text(card(payload), encoding="utf-8")
     print(json.dumps({k: report[k] for k in ("candidates", "closer_share", "max_gap")}))
     print("threshold", model.threshold, json.dumps(report["cross_validated"]))
 

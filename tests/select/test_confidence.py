@@ -89,3 +89,12 @@ def test_threshold_and_table_on_hand_numbers() -> None:
     table = calibration_table(p, y, bins=3)
     assert [row["candidates"] for row in table] == [10, 10, 10]
     assert table[0]["observed_rate"] == 0.0
+
+
+def test_the_card_prints_every_decile_and_the_threshold() -> None:
+    from mtfix.lab.confidence import card
+
+    model, _ = fit(_synthetic_rows(1000))
+    payload = model.to_dict() | {"rewriter": "x", "sample": 10, "beams": 2, "command": "cmd"}
+    text = card(payload)
+    assert text.count("\n| ") >= 11 and f"`{model.threshold}`" in text
