@@ -15,10 +15,13 @@ A sentence with no candidate counts as a miss for ``hit@k`` and no harm.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
+from mtfix.core import Candidate, Document, Flag, Span, apply_within
 from mtfix.evaluate.metrics import Metric, Ter
 
 
@@ -30,6 +33,8 @@ class Ranked:
     source: str
     references: tuple[str, ...]
     candidates: tuple[tuple[str, float], ...]
+    # The 0-based line of the corpus the sentence is in (-1: not known).
+    line: int = -1
 
 
 def _gains(ranked: Ranked, k: int) -> list[float]:
@@ -121,3 +126,36 @@ def ranking_scores(ranked: Sequence[Ranked], k: int = 3) -> dict[str, Any]:
         "harm@1": rounded(HarmAt1().corpus_score(ranked)),
         "curve": [p.to_dict() for p in ThresholdCurve().corpus_score(ranked)],
     }
+
+
+Scorer = Callable[[Document, Candidate, Sequence[Flag]], float]
+
+
+def rank_candidates(
+    doc: Document,
+    flags: Sequence[Flag],
+    candidates: Sequence[Candidate],
+    references: Sequence[Sequence[str]],
+    score: Scorer,
+    k: int = 3,
+) -> list[Ranked]:
+    """Per flagged sentence of ``doc``, its line's text with each of its candidates applied,
+    best ``score`` first (up to ``k`` distinct texts); ``references`` are line-aligned streams."""
+    lines = doc.text.split("\n")
+    starts = [0, *accumulate(len(line) + 1 for line in lines)]
+    out = []
+    for sentence in doc.sentences:
+        local = [f for f in flags if f.span.touches(sentence)]
+        if not local:
+            continue
+        n = bisect_right(starts, sentence.start) - 1
+        line = Span(starts[n], starts[n] + len(lines[n]))
+        mine = [c for c in candidates if c.sentence == sentence and c.edits]
+        scored = sorted(((score(doc, c, local), c) for c in mine), key=lambda pc: -pc[0])
+        texts: dict[str, float] = {}
+        for p, cand in scored:
+            if line.contains(cand.sentence) and all(line.contains(e.span) for e in cand.edits):
+                texts.setdefault(apply_within(doc.text, line, cand.edits), p)
+        refs = tuple(r[n] for r in references)
+        out.append(Ranked(line.of(doc.text), refs, tuple(texts.items())[:k], n))
+    return out

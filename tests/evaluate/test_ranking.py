@@ -35,3 +35,24 @@ def test_report_json_names_k() -> None:
     scores = ranking_scores(RANKED, k=2)
     assert scores["hit@2"] == 0.5 and scores["flagged"] == 4 and scores["with_candidates"] == 3
     assert len(scores["curve"]) == 10
+
+
+def test_candidates_are_ranked_per_flagged_sentence_on_their_line() -> None:
+    from mtfix.core import Candidate, Edit, Flag, Span
+    from mtfix.evaluate.ranking import rank_candidates
+    from mtfix.segment import segment
+
+    text = "I am ready to deny it.\nThe talks ended."
+    doc = segment(text, lines=True)
+    flag = Flag(Span(0, 1), "mt-artifacts", "STRAY_FIRST_PERSON", "stray-first-person", "")
+    good = Candidate(doc.sentences[0], (Edit(Span(0, 4), "He is", "model"),), "model", 3.0)
+    bad = Candidate(doc.sentences[0], (Edit(Span(0, 4), "They are not", "model"),), "model", 1.0)
+    refs = [["He is ready to deny it.", "The talks ended."]]
+    ranked = rank_candidates(doc, [flag], [bad, good], refs, lambda d, c, f: c.score / 4)
+    (only,) = ranked  # the unflagged second line has no ranking
+    assert only.line == 0 and only.source == "I am ready to deny it."
+    assert [t for t, _ in only.candidates] == [
+        "He is ready to deny it.",
+        "They are not ready to deny it.",
+    ]
+    assert HitAt(1).corpus_score(ranked) == 1.0
