@@ -10,7 +10,10 @@ A light head on the frozen Gemma backbone, which reads ``<bos> MT`` (with a sour
 - its surprisal (total and worst token, in nats), the next word's, and the sentence's mean: a
   word the model did not expect, or that makes the next one unexpected;
 - its English word frequency (wordfreq Zipf), whether it is punctuation, capitalised, a number,
-  its relative position, token count and the sentence's length in words.
+  its relative position, token count and the sentence's length in words;
+- the sentence's mean hidden state at the middle layer (:func:`with_sentence_context`, added
+  to the cached rows when the head reads them): how good the whole sentence is, which sets how
+  likely any of its words is to be changed (it raised held-out MCC from 0.24 to 0.30).
 
 The head is a standardised logistic regression or a one-hidden-layer MLP over them, fitted by
 :mod:`mtfix.lab.qe` and stored as plain arrays in ``models/<name>/head.safetensors`` with
@@ -193,6 +196,19 @@ def _sentence_features(enc: Encoded, states: torch.Tensor, logp: torch.Tensor, l
     return features
 
 
+def with_sentence_context(rows: Any, layers: int) -> Any:
+    """``rows`` (one sentence's words, as :func:`word_features` gives them) with the sentence's
+    mean middle-layer state appended to each; NaN rows (words past the window) stay NaN."""
+    import numpy as np
+
+    hidden = (rows.shape[1] - len(SCALARS)) // (layers + 1)
+    middle = layers // 2
+    block = rows[:, middle * hidden : (middle + 1) * hidden]
+    known = ~np.isnan(block).any(axis=1)
+    mean = block[known].mean(0) if known.any() else np.zeros(hidden, rows.dtype)
+    return np.concatenate([rows, np.repeat(mean[None, :], len(rows), 0)], axis=1)
+
+
 @dataclass(frozen=True)
 class Head:
     """The fitted classifier as arrays: standardisation, then a logistic regression (``w1``,
@@ -276,6 +292,7 @@ class QualityEstimator:
         # The detector's cut-off: BAD precision at least 0.8 on the head's held-out lines.
         self.flag_threshold = float(self.meta.get("flag_threshold", self.threshold))
         self.with_source = bool(self.meta.get("source", False))
+        self.sentence_context = bool(self.meta.get("sentence_context", False))
 
     @cached_property
     def head(self) -> Head:
@@ -290,6 +307,14 @@ class QualityEstimator:
     @property
     def backbone(self) -> tuple[Any, Codec]:
         return _shared_backbone()
+
+    def probabilities(self, rows: Any) -> Any:
+        """The head's BAD probability for each of one sentence's feature rows."""
+        import numpy as np
+
+        if self.sentence_context:
+            rows = with_sentence_context(rows, len(self.layers))
+        return self.head.probability(np.nan_to_num(rows))
 
     def estimate(
         self, sentences: Sequence[str], sources: Sequence[str | None] | None = None
@@ -308,7 +333,7 @@ class QualityEstimator:
                 out.append([WordEstimate(w, None) for w in words])
                 continue
             missing = np.isnan(f).any(axis=1)
-            p = self.head.probability(np.nan_to_num(f))
+            p = self.probabilities(f)
             out.append(
                 [
                     WordEstimate(w, None if gone else float(q))
