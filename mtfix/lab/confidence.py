@@ -273,9 +273,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sample", type=int, default=200)
     parser.add_argument("--beams", type=int, default=2)
     parser.add_argument("--out", type=Path, default=models_dir() / MODEL_DIR / MODEL_FILE)
+    parser.add_argument(
+        "--pairs", nargs="*", help="held-out pairs (default: every pair the model trained on)"
+    )
     args = parser.parse_args(argv)
+    pairs = args.pairs or list(_training_data(args.model).mlqe_pairs)
     all_rows = []
-    for pair in _training_data(args.model).mlqe_pairs:
+    for pair in pairs:
         made = rows(pair, args.sample, args.model, args.beams)
         print(pair, len(made), "candidates", sum(r["label"] for r in made), "closer", flush=True)
         all_rows += made
@@ -284,9 +288,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         "rewriter": args.model,
         "sample": args.sample,
         "beams": args.beams,
+        "pairs": pairs,
         "command": "python -m mtfix.lab.confidence"
         + (f" --sample {args.sample}" if args.sample != 200 else "")
-        + (f" --beams {args.beams}" if args.beams != 2 else ""),
+        + (f" --beams {args.beams}" if args.beams != 2 else "")
+        + (f" --pairs {' '.join(args.pairs)}" if args.pairs else ""),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_suffix(".tmp")
