@@ -433,9 +433,9 @@ def card(model: str) -> str:
         f"- Command: `python -m mtfix.lab.qe train --config models/{meta['name']}/qe.toml` "
         "(resumable: backbone features are cached per chunk of lines under `$MTFIX_CACHE/qe/`).",
         "",
-        "Held-out train lines:",
+        "Held-out train lines (both heads, each at its own MCC-best threshold):",
         "",
-        HEADER,
+        HEADER.replace("| pair |", "| head |"),
         *(_row(name, s) for name, s in meta["held_out"].items()),
         "",
     ]
