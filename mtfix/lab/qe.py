@@ -263,6 +263,10 @@ def train(config_path: Path) -> Path:
             else:
                 fit_x.append(f)
                 fit_y.append(g)
+    if not val_f:
+        # A handful of lines (a test run) may draw none: hold out the last one.
+        val_f.append(fit_x.pop())
+        val_g.append(fit_y.pop())
     x, y = _stack(fit_x, fit_y)
     vx, vy = _stack(val_f, val_g)
     heads = _fit_candidates(x, y, cfg.seed, cfg.regularisation)
