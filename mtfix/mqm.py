@@ -92,6 +92,10 @@ CATEGORIES: dict[str, tuple[Dimension, MQMSeverity | None]] = {
     "doubled-phrase": (L, None),
     "unbalanced-quote": (L, MINOR),
     "stray-glyph": (M, MINOR),
+    # The word-level quality estimator (mtfix.detect.qe): BAD spans, read without and with a
+    # source.
+    "fluency": (L, None),
+    "accuracy": (A, None),
     # Bilingual QA (mtfix.detect.qa).
     "number": (A, MAJOR),
     "number-format": (LC, MINOR),

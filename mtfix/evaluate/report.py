@@ -23,6 +23,7 @@ from mtfix.evaluate.tables import (
     machine,
     mqm_table,
     pct,
+    proposal_table,
     score_table,
 )
 
@@ -44,6 +45,13 @@ FLAG_RULE = (
 MQM_RULE = (
     "Flags weighed as MQM errors (minor 1, major 5, critical 10 points): those raised on the "
     "source, and those on or left in the system's output."
+)
+
+
+PROPOSAL_RULE = (
+    "Each flagged sentence's candidates ranked by the selector's confidence: hit@k is the share "
+    "where one of the top k is closer to the reference than the MT (sentence TER), harm@1 where "
+    "the top one is further; the curve applies the top candidate only at or above a threshold."
 )
 
 
@@ -148,6 +156,9 @@ def render_text(evaluations: Sequence[Evaluation], checks: Sequence[Check] = ())
         if table := mqm_table(ev):
             out += ["MQM by dimension (flags on the source → on or left in the output)"]
             out += ["  " + line for line in _aligned(table)] + [""]
+        if table := proposal_table(ev):
+            out += ["Proposals (candidates ranked by confidence; sentence TER vs reference)"]
+            out += ["  " + line for line in _aligned(table)] + [""]
         worse = ev.worse
         out.append(
             f"Made worse: {len(worse)} of {len(ev.sentences)} changed sentences "
@@ -187,6 +198,8 @@ def render_markdown(evaluations: Sequence[Evaluation], checks: Sequence[Check] =
             out += ["### Flags vs gold spans", "", FLAG_RULE, "", *_pipe(table), ""]
         if table := mqm_table(ev):
             out += ["### MQM by dimension", "", MQM_RULE, "", *_pipe(table), ""]
+        if table := proposal_table(ev):
+            out += ["### Proposals", "", PROPOSAL_RULE, "", *_pipe(table), ""]
         out += [f"### Sentences made worse ({len(ev.worse)} of {len(ev.sentences)} changed)", ""]
         out += [*_pipe(_worse_rows(ev.worse)), ""] if ev.worse else ["None.", ""]
         out += ["### Signatures", "", *(f"- {k}: `{v}`" for k, v in ev.signatures.items()), ""]

@@ -53,4 +53,5 @@ def run_suite(
         pipeline_signature=out.signature,
         # What the detectors found in the MT, and what the system left unresolved.
         mqm_flags=(out.flags, out.left),
+        ranked=out.ranked,
     )

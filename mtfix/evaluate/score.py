@@ -18,6 +18,7 @@ from mtfix.core import Flag
 from mtfix.evaluate.edits import BETA, EditScores, ErrantMetric
 from mtfix.evaluate.flags import FlagMetric, FlagScores
 from mtfix.evaluate.metrics import Chrf, Ter, corpus_metrics
+from mtfix.evaluate.ranking import HitAt, Ranked, ranking_scores
 from mtfix.evaluate.significance import DEFAULT_SAMPLES, Significance, paired_bootstrap
 from mtfix.evaluate.suites import Corpus, check_aligned
 
@@ -78,6 +79,8 @@ class Evaluation:
     sentences: list[Sentence] = field(default_factory=list)
     # mqm.summary() of the flags on the source and on (or left in) the system's output.
     mqm: dict[str, dict[str, Any]] | None = None
+    # hit@1, hit@3, harm@1 and the threshold curve of the ranked candidates (ranking_scores).
+    ranking: dict[str, Any] | None = None
 
     @property
     def key(self) -> str:
@@ -109,6 +112,12 @@ class Evaluation:
             out |= {f"flags.{k}": round(v, 4) for k, v in ratios.items() if v is not None}
         if self.mqm is not None:
             out["mqm.penalty"] = self.mqm["system"]["penalty"]
+        if self.ranking is not None:
+            out |= {
+                f"proposals.{k}": v
+                for k in ("hit@1", "hit@3", "harm@1")
+                if (v := self.ranking.get(k)) is not None
+            }
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -124,6 +133,7 @@ class Evaluation:
             "flags": self.flags.to_dict() if self.flags else None,
             "significance": self.significance.to_dict() if self.significance else None,
             "mqm": self.mqm,
+            "proposals": self.ranking,
             "changed": len(self.sentences),
             "worse": [s.to_dict() for s in self.worse],
         }
@@ -160,6 +170,7 @@ def evaluate(
     sample: int | None = None,
     pipeline_signature: str | None = None,
     mqm_flags: tuple[Sequence[Flag], Sequence[Flag]] | None = None,
+    ranked: Sequence[Ranked] | None = None,
 ) -> Evaluation:
     """Score ``hyps`` (one per corpus line). ``against`` is the second system of the paired
     test (default: the source); ``bootstrap=0`` skips the test. ``mqm_flags`` are the flags on
@@ -192,6 +203,9 @@ def evaluate(
             SOURCE: mqm.summary(map(mqm.of, before), mqm.word_count("\n".join(corpus.source))),
             "system": mqm.summary(map(mqm.of, after), mqm.word_count("\n".join(hyps))),
         }
+    if ranked:
+        evaluation.ranking = ranking_scores(ranked)
+        signatures["hit@3"] = HitAt(3).signature()
     if corpus.gold is not None and flags is not None:
         flag_metric = FlagMetric()
         evaluation.flags = flag_metric.corpus_score(flags, corpus.gold)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from mtfix import rewrite
 from mtfix.core import Flag, UnavailableError
+from mtfix.evaluate.ranking import Ranked, Scorer, rank_candidates
 from mtfix.evaluate.suites import Corpus, project
 from mtfix.pipeline import RULES_ONLY, WITH_MODEL, Pipeline, PipelineOptions
 from mtfix.rewrite import RewriterSettings
@@ -29,6 +30,9 @@ class SystemOutput:
     flags: tuple[Flag, ...]
     signature: str
     left: tuple[Flag, ...] = ()
+    # Every flagged sentence's candidates, ranked by the selector's confidence (mtfix.evaluate
+    # .ranking); empty where no fitted confidence model is installed.
+    ranked: tuple[Ranked, ...] = ()
 
     def subset(self, source: Sequence[str], keep: Sequence[int]) -> SystemOutput:
         def kept(flags: tuple[Flag, ...]) -> tuple[Flag, ...]:
@@ -36,7 +40,11 @@ class SystemOutput:
             return tuple(replace(f, span=s) for f, s in zip(flags, moved, strict=True) if s)
 
         lines = tuple(self.lines[i] for i in keep)
-        return replace(self, lines=lines, flags=kept(self.flags), left=kept(self.left))
+        where = {old: new for new, old in enumerate(keep)}
+        ranked = tuple(replace(r, line=where[r.line]) for r in self.ranked if r.line in where)
+        return replace(
+            self, lines=lines, flags=kept(self.flags), left=kept(self.left), ranked=ranked
+        )
 
 
 def require_model(model: str | None) -> str:
@@ -76,4 +84,21 @@ def run(system: str, corpus: Corpus, model: str | None = None) -> SystemOutput:
             f"into {len(lines)}"
         )
     flags = result.flags + result.resolved
-    return SystemOutput(tuple(lines), flags, opts.signature(), result.flags)
+    ranked: tuple[Ranked, ...] = ()
+    if (score := confidence_scorer()) is not None:
+        candidates = [d.candidate for d in result.decisions]
+        doc, refs = result.document, corpus.references
+        ranked = tuple(rank_candidates(doc, flags, candidates, refs, score))
+    return SystemOutput(tuple(lines), flags, opts.signature(), result.flags, ranked)
+
+
+def confidence_scorer() -> Scorer | None:
+    """The fitted confidence (without the quality estimator, which an eval run does not load),
+    or None when none is installed."""
+    from mtfix.select.confidence import ConfidenceModel
+
+    try:
+        model = ConfidenceModel.load()
+    except ValueError:
+        return None
+    return lambda doc, cand, flags: model.confidence(doc, cand, flags)

@@ -93,3 +93,26 @@ def mqm_table(ev: Evaluation) -> Table | None:
     ]
     rows.append(["penalty / 100 words", f"{before['penalty']:.2f}", f"{after['penalty']:.2f}"])
     return header, rows
+
+
+def proposal_table(ev: Evaluation) -> Table | None:
+    """hit@1, hit@3 and harm@1 of the ranked candidates, then the threshold curve: per
+    confidence threshold, the sentences whose top candidate would be applied and the TER change
+    over the flagged sentences."""
+    if ev.ranking is None:
+        return None
+    r = ev.ranking
+
+    def share(key: str) -> str:
+        return "—" if r.get(key) is None else f"{r[key]:.3f}"
+
+    header = ["threshold", "applied", "ΔTER (flagged sentences)"]
+    rows = [
+        [f"flagged {r['flagged']}", f"with candidates {r['with_candidates']}", ""],
+        [f"hit@1 {share('hit@1')}", f"hit@3 {share('hit@3')}", f"harm@1 {share('harm@1')}"],
+        *(
+            [f"{p['threshold']:.1f}", str(p["applied"]), f"{p['delta_ter']:+.2f}"]
+            for p in r["curve"]
+        ),
+    ]
+    return header, rows

@@ -7,6 +7,13 @@
 2. Synthetic pairs: clean sentences (the post-edit side of MLQE-PE lines not used in 1) damaged
    by :mod:`mtfix.lab.synth`, plus a share of unchanged ones so the model learns to copy.
 3. Hand-written pairs (``corpora/handwritten-pairs.tsv``) in the style of Japanese→English MT.
+4. For a context-aware rewriter (``passages`` > 0): multi-sentence synthetic examples
+   (:mod:`mtfix.lab.passages`) whose repair needs the sentence before or the flag, and, on a
+   share (``qe_flag_share``) of the MLQE-PE pairs, the words the post-editor changed as
+   ``QE_BAD`` flags, which the quality estimator raises at run time.
+
+A pair carries the sentences before it and its flags; :func:`mtfix.model.context_input` lays them
+out, and a pair with neither is read exactly as the plain rewriter's ``Fix: <mt>``.
 
 Nothing is read from ``eval/``; as a second line of defence any pair whose input also occurs in an
 eval suite is dropped.
@@ -28,6 +35,9 @@ class Pair:
     source: str
     target: str
     origin: str
+    context: tuple[str, ...] = ()
+    # (rule, flagged text) per flag on ``source``.
+    flags: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -39,6 +49,10 @@ class DataConfig:
     identity_share: float = 0.15
     handwritten_repeat: int = 3
     max_words: int = 60
+    # Multi-sentence synthetic examples (mtfix.lab.passages); 0 for a plain rewriter.
+    passages: int = 0
+    # Share of the MLQE-PE pairs shown with their post-edited words as QE_BAD flags.
+    qe_flag_share: float = 0.0
     seed: int = 0
     corpora: Path = field(default_factory=corpora_dir)
 
@@ -84,11 +98,39 @@ def _mlqe(cfg: DataConfig, rng: random.Random) -> tuple[list[Pair], list[str]]:
             src, tgt = mt[i].strip(), pe[i].strip()
             usable = src and tgt and len(tgt.split()) <= cfg.max_words
             if usable and taken < cfg.mlqe_per_pair and ratio(src, tgt) >= cfg.min_similarity:
-                pairs.append(Pair(src, tgt, f"mlqe-pe:{name}"))
+                # Drawn only when asked for, so a plain config's sample stays what it was.
+                flagged = cfg.qe_flag_share and rng.random() < cfg.qe_flag_share
+                flags = _bad_spans(src, tgt) if flagged else ()
+                pairs.append(Pair(src, tgt, f"mlqe-pe:{name}", flags=flags))
                 taken += 1
             elif usable:
                 spare_clean.append(tgt)
     return pairs, spare_clean
+
+
+def _bad_spans(mt: str, pe: str, limit: int = 3) -> tuple[tuple[str, str], ...]:
+    """The runs of words a post-editor changed, as the QE detector's flags would name them."""
+    from mtfix.evaluate.wordtags import word_tags
+
+    runs: list[list[int]] = []
+    tagged = word_tags(mt, pe)
+    for n, t in enumerate(tagged):
+        if t.bad and t.token.is_word:
+            if runs and runs[-1][-1] == n - 1:
+                runs[-1].append(n)
+            else:
+                runs.append([n])
+    spans = [mt[tagged[r[0]].token.start : tagged[r[-1]].token.end] for r in runs[:limit]]
+    return tuple(("QE_BAD", text) for text in spans)
+
+
+def _passages(clean: list[str], cfg: DataConfig, rng: random.Random) -> list[Pair]:
+    from mtfix.lab import passages
+
+    return [
+        Pair(p.damaged, p.target, f"passage:{p.kind}", p.context, p.flags)
+        for p in passages.build(clean, cfg.passages, rng)
+    ]
 
 
 def _synthetic(clean: list[str], cfg: DataConfig, rng: random.Random) -> list[Pair]:
@@ -124,6 +166,10 @@ def build_pairs(cfg: DataConfig) -> list[Pair]:
     rng = random.Random(cfg.seed)
     mlqe, spare = _mlqe(cfg, rng)
     pairs = mlqe + _synthetic(spare, cfg, rng) + _handwritten(cfg)
+    if cfg.passages:
+        # After the single-sentence synthetic pairs took theirs, so a plain config's data (and
+        # the lines it leaves held out) stays what it was.
+        pairs += _passages(spare, cfg, rng)
     held_out = _eval_inputs(cfg.corpora.parent)
     pairs = [p for p in pairs if p.source not in held_out]
     rng.shuffle(pairs)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mtfix.lab.data import DataConfig, Pair, build_pairs, counts
-from mtfix.model import prompt
+from mtfix.model import CONTEXT_PROMPT, PROMPT, context_input, prompt
 from mtfix.model.backbone import NAME as BACKBONE
 from mtfix.model.backbone import Codec, load_base
 from mtfix.paths import cache_root
@@ -45,6 +45,9 @@ class LoraSettings:
     alpha: int = 32
     dropout: float = 0.05
     target_modules: tuple[str, ...] = DEFAULT_TARGETS
+    # A trained adapter (a directory under models/, or a path) whose weights training starts
+    # from, instead of zero: a context-aware rewriter starts from the plain one's skills.
+    init: str = ""
 
 
 @dataclass(frozen=True)
@@ -111,8 +114,15 @@ class Example:
     n_prompt: int
 
 
+def reads_context(data: DataConfig) -> bool:
+    """Whether the model trained on ``data`` reads the sentences before and the flags."""
+    return bool(data.passages or data.qe_flag_share)
+
+
 def encode_pair(codec: Codec, pair: Pair) -> Example:
-    head = ([codec.bos_id] if codec.bos_id is not None else []) + codec.encode(prompt(pair.source))
+    # A pair with no context and no flags reads "Fix: <mt>", the plain rewriter's prompt.
+    text = CONTEXT_PROMPT.format(source=context_input(pair.source, pair.context, pair.flags))
+    head = ([codec.bos_id] if codec.bos_id is not None else []) + codec.encode(text)
     return Example(head + codec.encode(" " + pair.target) + [codec.eos_id], len(head))
 
 
@@ -188,6 +198,13 @@ def train(config_path: str | Path) -> Path:
         task_type="CAUSAL_LM",
     )
     peft_model: Any = get_peft_model(model, lora)
+    if cfg.lora.init:
+        from safetensors.torch import load_file
+
+        from mtfix.model.load import resolve
+
+        start_from = resolve(cfg.lora.init) / "adapter_model.safetensors"
+        set_peft_model_state_dict(peft_model, load_file(str(start_from)))
     peft_model.train()
 
     pairs = build_pairs(cfg.data)
@@ -304,6 +321,11 @@ def train(config_path: str | Path) -> Path:
         "base": cfg.base,
         "vocab_size": int(peft_model.get_base_model().config.vocab_size),
         "prompt": prompt("<mt>"),
+        **(
+            {"context": True, "prompt_template": CONTEXT_PROMPT}
+            if reads_context(cfg.data)
+            else {"prompt_template": PROMPT}
+        ),
         "data": counts(pairs),
         "examples": len(examples),
         "skipped_too_long": skipped,

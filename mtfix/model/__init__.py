@@ -18,6 +18,8 @@ the ctranslate2 backend never does once its conversion is cached.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from mtfix.core import UnavailableError
 
 DEFAULT_MODEL = "gemma-mtfix"
@@ -27,6 +29,37 @@ PROMPT = "Fix: {source}\nFixed:"
 
 def prompt(source: str) -> str:
     return PROMPT.format(source=source)
+
+
+# A context-aware rewriter (``"context": true`` in its mtfix-model.json) reads the sentences before
+# the one it fixes and the detectors' flags on it, so it can tell who is speaking and what is
+# wrong: its prompt template is CONTEXT_PROMPT, and the ``source`` it formats is
+# :func:`context_input`'s block.
+CONTEXT_PROMPT = "{source}\nFixed:"
+# The sentences before the flagged one that a context-aware rewriter reads.
+CONTEXT_SENTENCES = 2
+
+
+def context_input(
+    sentence: str, context: Sequence[str] = (), flags: Sequence[tuple[str, str]] = ()
+) -> str:
+    """The block a context-aware rewriter reads: the sentences before (``Context:``), the flags as
+    ``RULE "flagged text"`` tags (``Flags:``), then ``Fix: <sentence>``."""
+    lines = []
+    if context:
+        lines.append("Context: " + " ".join(c.strip() for c in context))
+    if flags:
+        lines.append("Flags: " + "; ".join(f'{rule} "{text}"' for rule, text in flags))
+    lines.append(f"Fix: {sentence}")
+    return "\n".join(lines)
+
+
+# What the quality estimator reads before the MT when it has the source (mtfix.model.qe).
+QE_SOURCE_HEAD = "{source}\nEnglish:"
+
+
+def qe_head(source: str | None) -> str:
+    return QE_SOURCE_HEAD.format(source=source) if source else ""
 
 
 class ModelLoadError(UnavailableError):

@@ -12,12 +12,14 @@ runtime (:mod:`mtfix.model.backend`): both build the prompt and score alike.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from functools import cached_property
 
 from mtfix import progress
-from mtfix.core import Candidate, Document, Edit, Span, Target, apply_within
+from mtfix.core import Candidate, Document, Edit, Flag, Span, Target, apply_within
 from mtfix.diff import word_changes
+from mtfix.model import CONTEXT_SENTENCES, context_input
 from mtfix.model.backend import Backend
 from mtfix.model.backends import open_backend
 from mtfix.model.load import resolve
@@ -48,6 +50,16 @@ class ModelRewriter:
         with progress.stage("model: loading"):
             return open_backend(s.backend, path, batch_size=self.batch_size, beams=s.beams)
 
+    @cached_property
+    def reads_context(self) -> bool:
+        """Whether the model was trained on :func:`mtfix.model.context_input` blocks (the
+        sentences before, the flags) rather than on the bare sentence."""
+        meta = resolve(self.settings.model) / "mtfix-model.json"
+        try:
+            return bool(json.loads(meta.read_text(encoding="utf-8")).get("context", False))
+        except (OSError, ValueError):
+            return False
+
     def warm(self) -> None:
         """Load the model now: a broken one then fails once, before any document."""
         self.backend  # noqa: B018
@@ -59,14 +71,18 @@ class ModelRewriter:
         if not targets:
             return []
         sentences = [span for span, _ in targets]
-        rewrites = self.backend.rewrites([s.of(doc.text) for s in sentences])
+        inputs = {
+            span: model_input(doc, span, flags) if self.reads_context else span.of(doc.text)
+            for span, flags in targets
+        }
+        rewrites = self.backend.rewrites([inputs[s] for s in sentences])
         pending = [
             (span, edits)
             for span, options in zip(sentences, rewrites, strict=True)
             for rewrite in dict.fromkeys(options)
             if (edits := _edits(doc, span, rewrite))
         ]
-        scores = self.backend.preference([_versions(doc, span, e) for span, e in pending])
+        scores = self._preference(doc, pending, inputs)
         judged = [
             (span, (flag_edit(doc.text, flag, origin=ORIGIN),))
             for span, flags in targets
@@ -80,6 +96,34 @@ class ModelRewriter:
             Candidate(span, edits, ORIGIN, score)
             for (span, edits), score in zip([*pending, *judged], [*scores, *gains], strict=True)
         ]
+
+    def _preference(
+        self,
+        doc: Document,
+        pending: Sequence[tuple[Span, tuple[Edit, ...]]],
+        inputs: dict[Span, str],
+    ) -> list[float]:
+        """How much more the model wants to write each rewrite than to copy its sentence, given
+        what it read (the bare sentence, or the context block), in nats."""
+        if not self.reads_context:
+            return self.backend.preference([_versions(doc, span, e) for span, e in pending])
+        prompts = [inputs[span] for span, _ in pending for _ in (0, 1)]
+        outputs = [text for span, e in pending for text in _versions(doc, span, e)]
+        logps = self.backend.log_prob(prompts, outputs)
+        return [logps[2 * i + 1] - logps[2 * i] for i in range(len(pending))]
+
+
+def model_input(doc: Document, span: Span, flags: Sequence[Flag]) -> str:
+    """What a context-aware model reads for the sentence ``span``: up to
+    :data:`~mtfix.model.CONTEXT_SENTENCES` sentences before it in its paragraph, and its flags."""
+    paragraph = doc.paragraph_of(span)
+    before = [
+        s.of(doc.text)
+        for s in doc.sentences
+        if s.end <= span.start and (paragraph is None or paragraph.contains(s))
+    ]
+    tags = [(f.rule, f.span.of(doc.text)) for f in flags if span.touches(f.span)]
+    return context_input(span.of(doc.text), before[-CONTEXT_SENTENCES:], tags)
 
 
 def _versions(doc: Document, span: Span, edits: Sequence[Edit]) -> tuple[str, str]:

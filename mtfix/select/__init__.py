@@ -9,7 +9,9 @@ Per sentence the options are: the original (no edit), the rules candidate (at mo
    lines). A rules candidate also loses any edit that would change an inline tag or placeholder
    (``Document.protected``): its fixes stand alone, so the others stay; a model rewrite is judged
    whole, by the guard's ``protected`` rule.
-1. **Guard** (model candidates only): the named rules of :mod:`mtfix.select.guard`.
+1. **Guard** (model candidates only): the named rules of :mod:`mtfix.select.guard`, with the
+   changes the sentence's flags license (:mod:`mtfix.select.licences`) exempt from its
+   word-level rules; the licences used are recorded in the decision.
 2. **Score** each guarded option::
 
        score = flags_addressed + evidence − size_cost × changed_tokens
@@ -38,18 +40,21 @@ from typing import Any
 from mtfix.core import Candidate, Document, Edit, Flag, Span, check_disjoint
 from mtfix.diff import tokens
 from mtfix.lexicon import regional_variant
-from mtfix.select.guard import DEFAULT_POLICY, Policy, guard
+from mtfix.select.guard import DEFAULT_POLICY, Policy, guard, licences_used
 
 
 @dataclass(frozen=True)
 class Decision:
     """What the selector did with one candidate: ``rule`` names why it was not applied (a guard
-    rule, ``regional-variant``, ``outscored`` or ``overlap``); empty when it was."""
+    rule, ``regional-variant``, ``outscored`` or ``overlap``); empty when it was. ``licences``
+    names the flag licences (:mod:`mtfix.select.licences`) that let its changes past the guard's
+    word-level rules."""
 
     candidate: Candidate
     accepted: bool
     rule: str = ""
     reason: str = ""
+    licences: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         c = self.candidate
@@ -61,6 +66,7 @@ class Decision:
             "accepted": self.accepted,
             "rule": self.rule,
             "reason": self.reason,
+            "licences": list(self.licences),
         }
 
 
@@ -95,6 +101,7 @@ def select(
             decisions[n] = Decision(cand, False, *dropped)
 
     chosen: list[tuple[int, Candidate]] = []
+    used: dict[int, tuple[str, ...]] = {}
     for sentence, cands in by_sentence.items():
         local_flags = [f for f in flags if f.span.touches(sentence)]
         best: tuple[int, Candidate] | None = None
@@ -108,8 +115,9 @@ def select(
         for n, cand in cands:
             if cand.origin == "rules":
                 continue
+            used[n] = licences_used(doc, cand, local_flags, policy)
             if (rejected := guard(doc, cand, local_flags, policy)) is not None:
-                decisions[n] = Decision(cand, False, rejected.rule, rejected.reason)
+                decisions[n] = Decision(cand, False, rejected.rule, rejected.reason, used[n])
                 continue
             scores[n] = score = candidate_score(doc, cand, local_flags, policy)
             if score > best_score:
@@ -117,7 +125,7 @@ def select(
         for n, cand in cands:
             if n in scores and (best is None or n != best[0]):
                 why = f"scored {scores[n]:.2f}, the sentence's best {best_score:.2f}"
-                decisions[n] = Decision(cand, False, "outscored", why)
+                decisions[n] = Decision(cand, False, "outscored", why, used.get(n, ()))
         if best is not None and best[1].origin != "rules":
             # A model candidate wins its sentence, but the rules' fixes elsewhere in it stand.
             best = (best[0], _with_rules(best[1], [c for _, c in cands]))
@@ -129,10 +137,11 @@ def select(
         try:
             check_disjoint([*accepted, *cand.edits])
         except ValueError:
-            decisions[n] = Decision(cand, False, "overlap", "overlaps a surer sentence's edits")
+            why = "overlaps a surer sentence's edits"
+            decisions[n] = Decision(cand, False, "overlap", why, used.get(n, ()))
             continue
         accepted.extend(cand.edits)
-        decisions[n] = Decision(cand, True)
+        decisions[n] = Decision(cand, True, licences=used.get(n, ()))
     return Selection(
         tuple(check_disjoint(accepted)), tuple(decisions[n] for n in sorted(decisions))
     )

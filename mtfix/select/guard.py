@@ -35,6 +35,11 @@ respelling what no dictionary knows, so that is what the rules let through:
   word: "secary" → "secretary" is a guess) and is a known word;
 - ``insertions``: at most ``max_insert`` inserted words (0: inserted articles cost TER on every
   MLQE-PE sample).
+
+A flag licenses the change that repairs it (:mod:`mtfix.select.licences`): a stray "I" made
+"he", a truncated tail completed, a quote mark moved, one of "although ... but" dropped, a span
+the quality estimator marked BAD replaced. The word-level rules (``quotation`` to ``insertions``)
+skip a licensed change; :func:`licences_used` names the licences a candidate used.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ from rapidfuzz.fuzz import ratio
 from mtfix import lexicon
 from mtfix.core import Candidate, Document, Flag, Span, apply_within
 from mtfix.diff import Change, Token, tokens, word_changes
+from mtfix.select.licences import QUOTE_MARKS, licensed_changes
 
 NAME_FIX_CATEGORIES = frozenset({"name-consistency", "typos", "spelling"})
 # Flags about commas, case or quote marks say nothing against the words they cover, so they do
@@ -59,7 +65,6 @@ NO_WORD_LICENCE_CATEGORIES = frozenset({"punctuation", "casing", "typography", "
 
 _NUMBER = re.compile(r"\d")
 _QUOTED = re.compile(r'"([^"\n]+)"|“([^”\n]+)”|「([^」\n]+)」|『([^』\n]+)』')
-_QUOTE_MARKS = frozenset('"“”„«»「」『』')
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,20 @@ class Proposal:
     def name_flags(self) -> list[Span]:
         return [f.span for f in self.flags if f.category.lower() in NAME_FIX_CATEGORIES]
 
+    @cached_property
+    def licensed(self) -> dict[int, str]:
+        """The changes a flag of the sentence licenses (index -> licence name)."""
+        return licensed_changes(self)
+
+    @cached_property
+    def free_changes(self) -> list[Change]:
+        """The changes no flag licenses: what the word-level rules judge."""
+        return [c for n, c in enumerate(self.changes) if n not in self.licensed]
+
+    @cached_property
+    def licensed_spans(self) -> list[Span]:
+        return [self.changes[n].edit.span for n in self.licensed]
+
 
 GuardRule = Callable[[Proposal], str | None]
 
@@ -149,14 +168,20 @@ def quotation(p: Proposal) -> str | None:
     quoted = _quoted(p.cand.sentence, p.doc.text)
     for edit in p.cand.edits:
         inside = any(edit.span.touches(q) for q in quoted)
-        if inside and not any(s.contains(edit.span) for s in p.name_flags):
+        licensed = any(s.contains(edit.span) for s in p.licensed_spans)
+        if inside and not licensed and not any(s.contains(edit.span) for s in p.name_flags):
             return "quoted passage changed"
     return None
 
 
 def quote_marks(p: Proposal) -> str | None:
-    if [c for c in p.source if c in _QUOTE_MARKS] != [c for c in p.target if c in _QUOTE_MARKS]:
-        return "quotation marks changed"
+    # Outside the changes the two texts are the same, so comparing each change's marks is
+    # comparing the sentences'; a licensed change (a quote mark moved) is not compared.
+    for c in p.free_changes:
+        if [t.text for t in c.old if t.text in QUOTE_MARKS] != [
+            t.text for t in c.new if t.text in QUOTE_MARKS
+        ]:
+            return "quotation marks changed"
     return None
 
 
@@ -178,6 +203,10 @@ def names(p: Proposal) -> str | None:
         for t in c.new
         if _respells_a_name(c, t)
     }
+    # A name a licence brought in (a stray "I" made "Putin") is one the passage already uses.
+    exempt |= {t.text for n in p.licensed for t in p.changes[n].new} | {
+        t.text for n in p.licensed for t in p.changes[n].old
+    }
     src_names = _names(p.source_tokens) - exempt
     tgt_names = _names(p.target_tokens) - exempt
     return _name_change(src_names - tgt_names, tgt_names - src_names, p.policy)
@@ -185,7 +214,7 @@ def names(p: Proposal) -> str | None:
 
 def size(p: Proposal) -> str | None:
     n_words = max(1, _words(p.source_tokens))
-    changed = sum(max(_words(c.old), _words(c.new)) for c in p.changes)
+    changed = sum(max(_words(c.old), _words(c.new)) for c in p.free_changes)
     if changed > max(2.0, p.policy.max_change * n_words):
         return "too much changed"
     return None
@@ -193,7 +222,7 @@ def size(p: Proposal) -> str | None:
 
 def deletions(p: Proposal) -> str | None:
     """Only a copy of the words right before or after a deletion (MT stutter) may go."""
-    for c in p.changes:
+    for c in p.free_changes:
         deleted = [t.text.lower() for t in c.old if t.is_word]
         if not deleted or any(t.is_word for t in c.new):
             continue
@@ -208,7 +237,7 @@ def deletions(p: Proposal) -> str | None:
 
 def common_words(p: Proposal) -> str | None:
     licensed = [f.span for f in p.flags if f.category.lower() not in NO_WORD_LICENCE_CATEGORIES]
-    for c in p.changes:
+    for c in p.free_changes:
         in_flag = p.policy.trust_flags and any(c.edit.span.touches(s) for s in licensed)
         for t in c.old:
             if t.is_word and not in_flag and not lexicon.is_rare(t.text, p.policy.max_zipf):
@@ -221,14 +250,14 @@ def spelling_like(p: Proposal) -> str | None:
     words ("verglimm" → "reality") or into other non-words ("unuselessly" → "unsuhelessly");
     neither helps, and the first changes the meaning."""
     src_words = {t.text.lower() for t in p.source_tokens if t.is_word}
-    for c in p.changes:
+    for c in p.free_changes:
         if why := _unlike_a_spelling_fix(c, src_words, p.policy):
             return why
     return None
 
 
 def insertions(p: Proposal) -> str | None:
-    inserted = sum(max(0, _words(c.new) - _words(c.old)) for c in p.changes)
+    inserted = sum(max(0, _words(c.new) - _words(c.old)) for c in p.free_changes)
     if inserted > p.policy.max_insert:
         return "inserts too much"
     return None
@@ -268,6 +297,16 @@ def guard(
         if (reason := rule(proposal)) is not None:
             return Rejection(name, reason)
     return None
+
+
+def licences_used(
+    doc: Document, cand: Candidate, flags: Sequence[Flag], policy: Policy = DEFAULT_POLICY
+) -> tuple[str, ...]:
+    """The licences (:mod:`mtfix.select.licences`) ``cand``'s changes use, in order, once each."""
+    proposal = Proposal(doc, cand, flags, policy)
+    if not cand.edits or within_sentence(proposal) is not None:
+        return ()
+    return tuple(dict.fromkeys(proposal.licensed.values()))
 
 
 def _numbers_and_dates(toks: Sequence[Token]) -> list[str]:

@@ -1,0 +1,115 @@
+"""Flag-licensed changes: a flag lets the model make the change that repairs it, and no other."""
+
+from __future__ import annotations
+
+import pytest
+
+from mtfix.core import Candidate, Document, Edit, Flag, Span
+from mtfix.diff import word_changes
+from mtfix.select import select
+from mtfix.select.guard import guard, licences_used
+from tests.conftest import document_of
+
+
+def _cand(doc: Document, i: int, rewrite: str) -> Candidate:
+    s = doc.sentences[i]
+    edits = tuple(c.edit for c in word_changes(s.of(doc.text), rewrite, offset=s.start))
+    return Candidate(s, tuple(Edit(e.span, e.replacement, "model") for e in edits), "model", 2.0)
+
+
+def _flag(doc: Document, text: str, rule: str, category: str = "x", nth: int = 0) -> Flag:
+    start = -1
+    for _ in range(nth + 1):
+        start = doc.text.index(text, start + 1)
+    return Flag(Span(start, start + len(text)), "test", rule, category, "")
+
+
+def _verdict(doc: Document, i: int, rewrite: str, flags: list[Flag]) -> tuple[str, ...] | str:
+    cand = _cand(doc, i, rewrite)
+    local = [f for f in flags if f.span.touches(cand.sentence)]
+    rejected = guard(doc, cand, local)
+    return rejected.rule if rejected else licences_used(doc, cand, local)
+
+
+SPEAKER = ("Putin met Biden in Geneva on Wednesday.", "I am ready to deny it.")
+
+
+@pytest.mark.parametrize(
+    ("rewrite", "verdict"),
+    [
+        ("He is ready to deny it.", ("first-person",)),
+        ("Putin is ready to deny it.", ("first-person",)),
+        # A person the passage never names is no subject candidate: not licensed.
+        ("Obama is ready to deny it.", "spelling-like"),
+        ("He is ready to accept it.", "common-words"),
+    ],
+)
+def test_a_stray_first_person_licenses_a_subject_from_the_passage(
+    rewrite: str, verdict: tuple[str, ...] | str
+) -> None:
+    doc = document_of(*SPEAKER)
+    flag = _flag(doc, "I", "STRAY_FIRST_PERSON", "stray-first-person", nth=0)
+    assert _verdict(doc, 1, rewrite, [flag]) == verdict
+
+
+def test_without_the_flag_the_pronoun_is_a_common_word_and_stays() -> None:
+    doc = document_of(*SPEAKER)
+    assert _verdict(doc, 1, "He is ready to deny it.", []) == "common-words"
+
+
+def test_a_stray_hedge_may_be_dropped() -> None:
+    doc = document_of("I think the talks went well.")
+    flag = _flag(doc, "I", "STRAY_FIRST_PERSON")
+    assert _verdict(doc, 0, "The talks went well.", [flag]) == ("first-person",)
+
+
+def test_a_truncated_tail_may_be_completed_or_dropped() -> None:
+    doc = document_of("The summit became a catalyst for the restoration of.")
+    flag = _flag(doc, "of.", "TRUNCATED_SENTENCE", "truncated-sentence")
+    completed = "The summit became a catalyst for the restoration of relations."
+    assert _verdict(doc, 0, completed, [flag]) == ("truncated-tail",)
+    assert _verdict(doc, 0, "The summit became a catalyst for the restoration.", [flag]) == (
+        "truncated-tail",
+    )
+    assert _verdict(doc, 0, completed, []) == "insertions"
+    # The licence covers the tail only, not a rewrite of the sentence's start.
+    assert _verdict(doc, 0, "The meeting became a catalyst for the restoration.", [flag]) != (
+        "truncated-tail",
+    )
+
+
+def test_a_quote_flag_licenses_a_quote_mark_and_no_word() -> None:
+    doc = document_of('He said "we will work hard today.')
+    flag = _flag(doc, '"', "UNBALANCED_QUOTE", "unbalanced-quote")
+    assert _verdict(doc, 0, 'He said "we will work hard today."', [flag]) == ("quote-mark",)
+    assert _verdict(doc, 0, 'He said "we will work hard today."', []) == "quote-marks"
+    assert _verdict(doc, 0, 'He said "we will try hard today."', [flag]) == "common-words"
+
+
+def test_one_of_a_double_conjunction_may_go() -> None:
+    doc = document_of("Although it rained, but we went out.")
+    flag = _flag(doc, "Although it rained, but", "DOUBLE_CONJUNCTION", "grammar")
+    assert _verdict(doc, 0, "Although it rained, we went out.", [flag]) == ("double-conjunction",)
+    assert _verdict(doc, 0, "It rained, but we went out.", [flag]) == ("double-conjunction",)
+    assert _verdict(doc, 0, "Although it rained, but we went in.", [flag]) != (
+        "double-conjunction",
+    )
+
+
+def test_a_bad_span_may_be_replaced_inside_it_only() -> None:
+    doc = document_of("From there we can admit the cloak of the valley.")
+    flag = _flag(doc, "admit the cloak", "QE_BAD", "fluency")
+    fixed = "From there we can admire the view of the valley."
+    assert _verdict(doc, 0, fixed, [flag]) == ("bad-span",)
+    assert _verdict(doc, 0, "From there we can admire the view of the hills.", [flag]) != (
+        "bad-span",
+    )
+
+
+def test_the_decision_records_the_licence() -> None:
+    doc = document_of(*SPEAKER)
+    flag = _flag(doc, "I", "STRAY_FIRST_PERSON", "stray-first-person")
+    selection = select(doc, [_cand(doc, 1, "He is ready to deny it.")], [flag])
+    (decision,) = selection.decisions
+    assert decision.accepted and decision.licences == ("first-person",)
+    assert decision.to_dict()["licences"] == ["first-person"]
