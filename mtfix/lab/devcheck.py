@@ -42,7 +42,7 @@ from mtfix.rewrite import RewriterSettings
 from mtfix.rewrite.model import ModelRewriter
 from mtfix.select import select
 from mtfix.select.guard import DEFAULT_POLICY, Policy
-from mtfix.select.rank import installed_ranker
+from mtfix.select.rank import Ranker, installed_ranker
 
 if TYPE_CHECKING:
     from mtfix.evaluate.suites import Corpus
@@ -75,11 +75,27 @@ def _cand(d: dict[str, Any]) -> Candidate:
 
 
 def _flag_json(f: Flag) -> dict[str, Any]:
-    return {"span": [f.span.start, f.span.end], "category": f.category, "rule": f.rule}
+    return {
+        "span": [f.span.start, f.span.end],
+        "category": f.category,
+        "rule": f.rule,
+        "suggestions": list(f.suggestions),
+        "confidence": f.confidence,
+    }
 
 
 def _flag(d: dict[str, Any]) -> Flag:
-    return Flag(Span(*d["span"]), "cached", d["rule"], d["category"], "")
+    suggestions = tuple(d.get("suggestions", ()))
+    confidence = d.get("confidence", 0.0)
+    return Flag(
+        Span(*d["span"]),
+        "cached",
+        d["rule"],
+        d["category"],
+        "",
+        suggestions=suggestions,
+        confidence=confidence,
+    )
 
 
 def _weights_key(model: str) -> str:
@@ -206,14 +222,17 @@ def collect(
     return data
 
 
-def applied(data: dict[str, Any], policy: Policy = DEFAULT_POLICY) -> list[Edit]:
-    """The edits the selector applies among the rules and model candidates of ``data``."""
+def applied(
+    data: dict[str, Any], policy: Policy = DEFAULT_POLICY, ranker: Ranker | None = None
+) -> list[Edit]:
+    """The edits the selector applies among the rules and model candidates of ``data``, as
+    ``clean`` chooses (with ``ranker``, by default the installed one)."""
     from mtfix.segment import segment
 
     doc = segment("\n".join(data["source"]), lines=data["lines_mode"])
     flags = [_flag(f) for f in data["flags"]]
     candidates = [_cand(c) for c in data["rules"] + data["model"]]
-    return list(select(doc, candidates, flags, policy, installed_ranker()).edits)
+    return list(select(doc, candidates, flags, policy, ranker or installed_ranker()).edits)
 
 
 def agreement(reference: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
