@@ -6,7 +6,7 @@ scope), and scores three outputs with the eval harness's TER against the post-ed
 selector's choice among rules candidates only, and its choice among rules and model candidates.
 The sample is the eval harness's (``mtfix eval suite NAME --sample N`` scores the same lines).
 Candidates are cached under ``$MTFIX_CACHE/devcheck/`` so a selector policy can be re-scored
-without generating again; results go to ``eval/bench/rewriter-dev.json``.
+without generating again; results go to ``eval/bench/rewriter-dev-<model>.json``.
 
 ``--heldout`` scores MLQE-PE *train* lines the model never saw instead (suites
 ``heldout-<pair>``, see :func:`mtfix.lab.data.held_out`): the set to tune selector
@@ -332,6 +332,16 @@ def _line_ter(text: str, line: Span, edits: Sequence[Edit], refs: list[str]) -> 
     return Ter().sentence_score(apply_within(text, line, within), refs)
 
 
+def bench_name(model: str, heldout: bool, beams: int, rewrite: str) -> str:
+    """The file under ``eval/bench/`` a run writes: ``rewriter-dev[-beamsK][-all]-<model>.json``
+    (``rewriter-heldout...`` for ``--heldout``), one per model so that two rewriters' figures
+    sit side by side."""
+    stem = "rewriter-heldout" if heldout else "rewriter-dev"
+    stem += f"-beams{beams}" if beams > 1 else ""
+    stem += "" if rewrite == "flagged" else f"-{rewrite}"
+    return f"{stem}-{Path(model).name}.json"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("model", nargs="?", default=DEFAULT_MODEL)
@@ -366,11 +376,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         data = collect(suite, args.sample, args.model, args.rewrite, args.beams, args.backend)
         results[suite] = score(data)
         print(suite, json.dumps(results[suite]), flush=True)
-    stem = "rewriter-heldout" if args.heldout else "rewriter-dev"
-    stem += f"-beams{args.beams}" if args.beams > 1 else ""
-    out = bench_dir() / (
-        f"{stem}.json" if args.rewrite == "flagged" else f"{stem}-{args.rewrite}.json"
-    )
+    out = bench_dir() / bench_name(args.model, args.heldout, args.beams, args.rewrite)
     out.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "model": args.model,
