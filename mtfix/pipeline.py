@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from mtfix import __version__, detect, mqm, rewrite
 from mtfix.core import Candidate, Document, Edit, Flag, Span, Target, apply_edits
+from mtfix.detect.merge import one_per_problem
 from mtfix.formats.bitext import from_texts
 from mtfix.io import InputError
 from mtfix.languagetool import LANGUAGETOOL_VERSION
@@ -82,8 +83,10 @@ class PipelineOptions:
 
 
 def flag_record(doc: Document, flag: Flag) -> dict[str, Any]:
-    """A flag as JSON: its offsets, its MQM class and, in a bilingual document, its unit id."""
+    """A flag as JSON: its offsets, the line and column it starts at (1-based), its MQM class
+    and, in a bilingual document, its unit id."""
     record = flag.to_dict()
+    record["line"], record["column"] = doc.line_col(flag.span.start)
     classification = mqm.of(flag)
     record["mqm"] = {
         "dimension": classification.dimension.value,
@@ -174,7 +177,7 @@ class Pipeline:
         detectors = self.detectors + (self.bilingual_detectors() if doc.aligned else [])
         flags = [flag for detector in detectors for flag in detector.detect(doc)]
         flags.sort(key=lambda f: (f.span.start, f.span.end, f.detector, f.rule))
-        return CheckResult(doc, tuple(flags))
+        return CheckResult(doc, tuple(one_per_problem(doc, flags)))
 
     def targets(self, doc: Document, flags: Sequence[Flag]) -> list[Target]:
         """The sentences the rewriters see, each with its flags: the flagged ones, or all."""
