@@ -4,9 +4,10 @@ MQM (Multidimensional Quality Metrics, the typology behind professional translat
 errors into dimensions and weighs them by severity: minor 1, major 5, critical 10 points; the
 penalty is the points per 100 words. Every detector's category maps here by its one spelling,
 :func:`mtfix.core.category_key` (LanguageTool's "TYPOS" is "typos", "CONFUSED_WORDS" is
-"confused-words"; a flag stored before that spelling was fixed classifies the same), so reports,
-batch triage and eval all classify a flag the same way. A category may pin a severity (a broken placeholder is always
-critical); otherwise the detector's own severity decides: an error is major, anything less minor.
+"confused-words"; a flag stored before that spelling was fixed classifies the same), so
+reports, batch triage and eval all classify a flag the same way. A category may pin a severity
+(a broken placeholder is always critical); otherwise the detector's own severity decides: an
+error is major, anything less minor.
 """
 
 from __future__ import annotations

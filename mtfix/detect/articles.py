@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from mtfix import lexicon
 from mtfix.core import Document, Flag, Severity, Span
 from mtfix.detect import parse
 from mtfix.lexicon import articles
@@ -105,7 +106,7 @@ def _name_text(tokens: list[Token]) -> str:
 
 
 def bare_names(paragraphs: list[tuple[Span, Doc]], headings: set[int]) -> set[str]:
-    """Names the document uses without an article inside a sentence (not in a headline)."""
+    """Names these paragraphs use without an article inside a sentence (not in a headline)."""
     found = set()
     for paragraph, parsed in paragraphs:
         for token in parsed:
@@ -144,16 +145,28 @@ def article_before_name(sent: Sentence, base: int, bare: set[str]) -> Iterator[F
             continue
         text = _name_text(name)
         company = len(name) > 1 and name[-1].text in articles.COMPANY_HEADS
-        if text not in bare and not company:
+        known = len(name) == 1 and parse.known_name(head.text)
+        if len(name) == 1 and not known and _ordinary_word(head.text):
+            continue  # a capitalised common word takes "the": "the President", "the French"
+        if text in bare or company:
+            why = "a company's name" if company else "a name this text uses without an article"
+            confidence = NAME_CONFIDENCE
+        elif known:
+            # A name the tagger knows, with no use without an article here to go by.
+            why, confidence = "a place or person's name", 0.0
+        else:
             continue
-        why = "a company's name" if company else "a name this text uses without an article"
         yield _flag(
             _span(base, token),
             "ARTICLE_BEFORE_NAME",
             f"'{text}' is {why}: no 'the'",
             "",
-            NAME_CONFIDENCE,
+            confidence,
         )
+
+
+def _ordinary_word(word: str) -> bool:
+    return parse.dictionary_word(word) and lexicon.zipf(word.lower()) >= lexicon.COMMON
 
 
 def article_before_plural(sent: Sentence, base: int) -> Iterator[Flag]:
@@ -184,7 +197,9 @@ def article_before_plural(sent: Sentence, base: int) -> Iterator[Flag]:
             yield _plural_flag(base, token, f"'{head.text}' is plural", confidence)
 
 
-def _plural_flag(base: int, article: Token, why: str, confidence: float = NUMBER_CONFIDENCE) -> Flag:
+def _plural_flag(
+    base: int, article: Token, why: str, confidence: float = NUMBER_CONFIDENCE
+) -> Flag:
     return _flag(
         _span(base, article),
         "ARTICLE_BEFORE_PLURAL",
@@ -251,9 +266,12 @@ def headings(doc: Document) -> set[int]:
 
 
 def article_flags(doc: Document, paragraphs: list[tuple[Span, Doc]]) -> Iterator[Flag]:
+    """Every article rule over ``doc``. The names used without an article are those of the whole
+    document, or of the line itself in a line-aligned corpus, whose lines are unrelated."""
     heads = headings(doc)
-    bare = bare_names(paragraphs, heads)
+    everywhere = set() if doc.lines else bare_names(paragraphs, heads)
     for paragraph, parsed in paragraphs:
+        bare = bare_names([(paragraph, parsed)], heads) if doc.lines else everywhere
         for sent in parsed.sents:
             yield from article_sound(sent, paragraph.start)
             yield from article_before_name(sent, paragraph.start, bare)

@@ -325,16 +325,17 @@ def stray_glyphs(ctx: Context) -> Iterator[Flag]:
     after = {m.start(): w for m in glyphs if (w := _run_on_capital(text, m.start(), m.end()))}
     ordinary = _ordinary_words(ctx, list(after.values()))
     for m in glyphs:
-        span, fix, word = Span(m.start(), m.end()), "", after.get(m.start())
+        span, fix, note = Span(m.start(), m.end()), "", ""
+        word = after.get(m.start())
         if word is not None and word in ordinary:
             value = word.of(text)
             span, fix = Span(m.start(), word.end), value[0].lower() + value[1:]
+            note = f"; '{value}' after it no longer starts a sentence"
         yield artifact_flag(
             span,
             "STRAY_GLYPH",
             "stray-glyph",
-            f"layout glyph '{m.group().strip()}' left over from the source"
-            + (f"; '{word.of(text)}' after it no longer starts a sentence" if fix else ""),
+            f"layout glyph '{m.group().strip()}' left over from the source{note}",
             suggestions=(fix,),
             confidence=0.95,
         )
@@ -350,7 +351,7 @@ def _run_on_capital(text: str, glyph: int, end: int) -> Span | None:
     line_start = text.rfind("\n", 0, glyph) + 1
     before = text[line_start:glyph].rstrip()
     acronym = len(value) > 1 and value.isupper()
-    if not before or before[-1] in ".!?:;\"“”「」" or not value[:1].isupper() or acronym:
+    if not before or before[-1] in '.!?:;"“”「」' or not value[:1].isupper() or acronym:
         return None
     return Span(*word.span())
 
@@ -473,12 +474,12 @@ def repeated_clauses(ctx: Context) -> Iterator[Flag]:
                 k += 1
                 continue
             first, second, changed = found
-            same_word = changed is None or _inflections(*changed)
+            same_word = changed is None or _same_word(ctx, *changed)
             message = (
                 f"'{first.of(text)}' is said twice"
                 if changed is None
-                else f"'{first.of(text)}' is said twice, with '{changed[0]}' made "
-                f"'{changed[1]}' the second time"
+                else f"'{first.of(text)}' is said twice, with '{changed[0].of(text)}' made "
+                f"'{changed[1].of(text)}' the second time"
             )
             yield artifact_flag(
                 Span(first.start, second.end),
@@ -494,13 +495,13 @@ def repeated_clauses(ctx: Context) -> Iterator[Flag]:
 
 def _clause_repeat_at(
     toks: list[tuple[str, Span]], k: int
-) -> tuple[Span, Span, tuple[str, str] | None] | None:
+) -> tuple[Span, Span, tuple[Span, Span] | None] | None:
     """The two copies of a clause either side of the joiner at ``k`` (longest first), and the
     one word changed between them, if any."""
     left, right = toks[:k], toks[k + 1 :]
     for n in range(min(len(left), len(right)), MIN_REPEATED_CLAUSE - 1, -1):
         a, b = left[-n:], right[:n]
-        changed = [(x[0], y[0]) for x, y in zip(a, b, strict=True) if x[0] != y[0]]
+        changed = [(x[1], y[1]) for x, y in zip(a, b, strict=True) if x[0] != y[0]]
         if len(changed) > 1 or (changed and n < MIN_REPEATED_CLAUSE + 1):
             continue
         return (
@@ -511,10 +512,10 @@ def _clause_repeat_at(
     return None
 
 
-def _inflections(a: str, b: str) -> bool:
-    """Two forms of one word ("decrease", "decreased"), not two words."""
-    short, long = sorted((a, b), key=len)
-    return len(short) >= 3 and long.startswith(short[:-1]) and len(long) - len(short) <= 3
+def _same_word(ctx: Context, a: Span, b: Span) -> bool:
+    """Two forms of one word ("go", "goes"; "decrease", "decreased"), by their lemmas."""
+    lemmas = [{t.lemma_.lower() for t in ctx.tokens(s)} for s in (a, b)]
+    return bool(lemmas[0]) and lemmas[0] == lemmas[1]
 
 
 def run_on_capitals(ctx: Context) -> Iterator[Flag]:

@@ -33,7 +33,7 @@ from mtfix.detect import parse
 from mtfix.detect.context import Context, artifact_flag
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc
+    from spacy.tokens import Doc, Token
 
 MAX_FRAGMENT_WORDS = 6
 SAFE_DELETION = 0.9
@@ -56,13 +56,24 @@ def _as_sentence(text: str) -> str:
     """The fragment with its first word in lower case, as it would read after the subject MT
     dropped ("Said." is otherwise parsed as a name); "I" and acronyms keep their capitals."""
     first = text.split(" ", 1)[0].rstrip(".")
-    if first.replace("'", "").replace("’", "").startswith("I") and len(first) <= 4 and (
-        first == "I" or not first[1:2].isalpha()
+    if (
+        first.replace("'", "").replace("’", "").startswith("I")
+        and len(first) <= 4
+        and (first == "I" or not first[1:2].isalpha())
     ):
         return text
     if first.isupper() and len(first) > 1:
         return text
     return text[:1].lower() + text[1:]
+
+
+def _says_something(token: Token, root: Token) -> bool:
+    """Whether ``token`` (not the root, not a subject) adds content a fragment cannot hold."""
+    if token.dep_ not in FRAGMENT_DEPS or token.head != root:
+        return True
+    if token.dep_ == "advmod":
+        return token.lower_ not in HEDGES
+    return token.dep_ == "acomp" and token.lower_ not in EMPTY_COMPLEMENTS
 
 
 def fragment_kind(sent: Doc) -> tuple[Kind, str] | None:
@@ -77,11 +88,7 @@ def fragment_kind(sent: Doc) -> tuple[Kind, str] | None:
             continue
         if token.dep_ in SUBJECTS and token.head == root:
             subjects.append(token)
-        elif token.dep_ not in FRAGMENT_DEPS or token.head != root:
-            return None
-        elif token.dep_ == "advmod" and token.lower_ not in HEDGES:
-            return None
-        elif token.dep_ == "acomp" and token.lower_ not in EMPTY_COMPLEMENTS:
+        elif _says_something(token, root):
             return None
     lemma = root.lemma_.lower()
     if root.pos_ not in ("VERB", "AUX"):

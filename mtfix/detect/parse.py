@@ -74,6 +74,25 @@ def can_be_verb(word: str) -> bool:
     return word.lower() in _word_lists()["verb"]
 
 
+# Neutral sentences a word is tagged in, in lower case, to see whether the tagger knows it as a
+# name by the word itself ("tokyo", "putin") rather than by its capital ("kyushu" it does not).
+_NAME_PROBES = ("They met {} there .", "It was about {} and more .", "I saw {} yesterday .")
+
+
+@lru_cache(maxsize=4096)
+def known_name(word: str) -> bool:
+    """Whether the tagger takes ``word``, written in lower case, for a proper noun in every probe
+    sentence: a name it knows, not a common word capitalised."""
+    lower = word.lower()
+    for probe, parsed in zip(
+        _NAME_PROBES, parse(p.format(lower) for p in _NAME_PROBES), strict=True
+    ):
+        index = probe.split().index("{}")
+        if parsed[index].pos_ != "PROPN":
+            return False
+    return True
+
+
 def tokens_in(parsed: Doc, base: int, span: Span) -> list[Token]:
     """The tokens of ``parsed`` (a paragraph starting at ``base``) inside ``span``."""
     return [t for t in parsed if span.start <= base + t.idx < span.end]

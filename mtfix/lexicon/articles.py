@@ -72,9 +72,11 @@ def indefinite_article(token: str) -> Article | None:
         word = spoken
     if not word[:1].isalpha() or word.lower() in EITHER_ARTICLE:
         return None
-    if word.isupper() and len(word) <= MAX_INITIALISM and word.isalpha():
-        # Read by the name of its first letter: "an F", "a U".
-        return "an" if word[0] in "AEFHILMNORSX" else "a"
+    spelt = word.isupper() and len(word) <= MAX_INITIALISM and word.isalpha()
+    code = word[0].isupper() and len(word) > 1 and word[1].isdigit()
+    if spelt or code or len(word) == 1:
+        # Read by the name of its first letter: "an F", "a U", "an NPO", "an M1 tank".
+        return "an" if word[0].upper() in "AEFHILMNORSX" else "a"
     chosen = _engine().a(word).split(" ", 1)[0].lower()
     return "an" if chosen == "an" else "a"
 
