@@ -124,12 +124,17 @@ def bare_names(paragraphs: list[tuple[Span, Doc]], headings: set[int]) -> set[st
 
 
 def _takes_the(name: list[Token]) -> bool:
-    head = name[-1].text
+    last = name[-1]
+    head = last.text
     return (
-        head.isupper()
+        not head[:1].isupper()
+        or head.isupper()
         or head in articles.THE_NAMES
+        or head in lexicon.DATE_WORDS
         or head.endswith("s")
+        or (len(name) == 1 and head.endswith(articles.PEOPLE_ENDINGS))
         or (len(name) > 1 and parse.dictionary_word(head) and head not in articles.COMPANY_HEADS)
+        or (last.i + 1 < len(last.doc) and last.nbor().lower_ == "of")
     )
 
 
@@ -174,6 +179,8 @@ def article_before_plural(sent: Sentence, base: int) -> Iterator[Flag]:
         if token.lower_ not in _INDEFINITE or token.i + 1 >= len(token.doc):
             continue
         nxt = token.nbor()
+        if not nxt.text[:1].isalnum() or (token.text == "A" and token.i != sent.start):
+            continue  # "a, complex ...", "linear A texts": no article of a noun phrase
         head = token.head
         between = list(token.doc[token.i + 1 : head.i]) if head.i > token.i else []
         if any(t.lower_ in articles.QUANTITY_WORDS for t in [*between, head]):
@@ -223,8 +230,8 @@ def missing_article(sent: Sentence, base: int) -> Iterator[Flag]:
         modifiers = [c for c in token.lefts if c.dep_ == "amod"]
         if token.dep_ == "dobj" and modifiers and token.i > sent.start:
             first = min(modifiers, key=lambda t: t.i)
-            if first.i != min(t.i for t in token.lefts) or any(
-                m.lower_ in NO_ARTICLE_MODIFIERS or m.tag_ in ("JJR", "JJS") for m in modifiers
+            if first.i != min(t.i for t in token.lefts) or not all(
+                _describes(m) for m in modifiers
             ):
                 continue
             phrase = sent.doc[first.i : token.i + 1].text
@@ -238,6 +245,18 @@ def missing_article(sent: Sentence, base: int) -> Iterator[Flag]:
             and not list(token.lefts)
         ):
             yield _missing(base, token, token, token.text)
+
+
+def _describes(adjective: Token) -> bool:
+    """A short adjective that says what the thing is like and has a comparative ("new",
+    "newer"): with it the noun is a thing, and needs an article. A classifying one ("moral
+    responsibility", "European territory", "foreign policy") lets the noun be a mass or an
+    abstraction, which takes none."""
+    word = adjective.lower_
+    if adjective.tag_ != "JJ" or not adjective.text.islower() or word in NO_ARTICLE_MODIFIERS:
+        return False
+    comparative = word + "r" if word.endswith("e") else word + "er"
+    return lexicon.zipf(comparative) >= lexicon.ENGLISH
 
 
 def _missing(base: int, first: Token, noun: Token, phrase: str) -> Flag:

@@ -39,8 +39,9 @@ _FINITE = _SINGULAR_VERB | _PLURAL_VERB
 # Collective and quantity nouns take either number ("the government, which have ...", "a number
 # of people are", "the majority are").
 _COLLECTIVE = frozenset(
-    "government team media public staff family police majority minority percent "
-    "rest half lot couple group crowd audience committee council data".split()
+    "government team media public staff family police majority minority percent % "
+    "rest half lot couple group crowd audience committee council data bunch series variety "
+    "range host handful pair none all some most many few both any".split()
 )
 # Singular with "the", plural with "a": "the number of cases is", "a number of cases are".
 _COUNTING_NOUNS = frozenset({"number", "total"})
@@ -99,10 +100,16 @@ def subject_agreement(sent: SpacySpan, offset: int) -> Iterator[Flag]:
         finite += [verb] if _number(verb) else []
         if not finite or _number(finite[0]) != "plural" or finite[0].i < noun.i:
             continue
-        # The error is attraction to a plural between subject and verb: "The number of
-        # households ... are".
-        between = sent.doc[noun.i + 1 : finite[0].i]
-        if not any(t.tag_ in _PLURAL_NOUN for t in between):
+        # The error is attraction to a plural in the subject's own "of" phrase: "The number
+        # of households ... are".
+        attractors = [
+            obj
+            for prep in noun.children
+            if prep.dep_ == "prep"
+            for obj in prep.children
+            if obj.dep_ == "pobj" and obj.tag_ in _PLURAL_NOUN
+        ]
+        if not attractors or any(t.dep_ in ("conj", "cc") for t in noun.subtree):
             continue
         v = finite[0]
         i = v.i - sent.start

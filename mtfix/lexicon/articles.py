@@ -74,8 +74,10 @@ def indefinite_article(token: str) -> Article | None:
         return None
     spelt = word.isupper() and len(word) <= MAX_INITIALISM and word.isalpha()
     code = word[0].isupper() and len(word) > 1 and word[1].isdigit()
-    if spelt or code or len(word) == 1:
-        # Read by the name of its first letter: "an F", "a U", "an NPO", "an M1 tank".
+    # A capital after the first letter of a word not all in capitals: "mRNA", "iPhone", "eBay".
+    prefixed = len(word) > 1 and word[1].isupper() and not word.isupper()
+    if spelt or code or prefixed or len(word) == 1:
+        # Read by the name of its first letter: "an F", "a U", "an NPO", "an M1", "an mRNA".
         return "an" if word[0].upper() in "AEFHILMNORSX" else "a"
     chosen = _engine().a(word).split(" ", 1)[0].lower()
     return "an" if chosen == "an" else "a"
@@ -83,18 +85,25 @@ def indefinite_article(token: str) -> Article | None:
 
 # Names that take "the" although they are single proper nouns: countries, regions and
 # institutions whose English name is a description, or that English has always used so.
+# Titles and groups of people take it too: "the Emperor", "the Lord", "the Taliban".
 THE_NAMES = frozenset(
     "Hague Vatican Kremlin Pentagon Gambia Congo Sudan Crimea Bronx Punjab Ruhr Donbas Midwest "
     "Arctic Antarctic Sahara Amazon Nile Thames Danube Rhine Mekong Yangtze Pacific Atlantic "
     "Mediterranean Baltic Caribbean Gulf Riviera Levant Bundestag Knesset Duma Diet Senate "
-    "Congress Parliament Cabinet Bible Koran Quran Internet Olympics Paralympics".split()
+    "Congress Parliament Cabinet Bible Koran Quran Internet Olympics Paralympics "
+    "Mr Mrs Ms Dr Prof Sir Lord Lady King Queen Prince Princess Emperor Empress Pope Prophet "
+    "Almighty Taliban Mafia".split()
 )
+# Endings of words for a people, which take "the" for the people as a whole: "the English",
+# "the Japanese", "the French", "the Dutch".
+PEOPLE_ENDINGS = ("ish", "ese", "ch", "ian", "ans", "an")
 # The last word of a company's name, which English writes without "the" ("beat Hokuriku Steel",
 # "shares of Tokyo Electric"), unlike an institution's ("the Tokyo Stock Exchange").
+# "Group" is not one of them: "the Visegrad Group" is a group of countries.
 COMPANY_HEADS = frozenset(
-    "Steel Electric Electronics Motor Motors Industries Industry Holdings Group Corp Corporation "
-    "Inc Co Ltd Chemical Chemicals Pharmaceutical Pharmaceuticals Securities Airlines Airways "
-    "Foods Heavy Mining Petroleum Oil Paper Textile Textiles Construction Trading".split()
+    "Steel Electric Electronics Motor Motors Industries Holdings Corp Corporation Inc Co Ltd "
+    "Chemical Chemicals Pharmaceutical Pharmaceuticals Securities Airlines Airways Foods "
+    "Construction".split()
 )
 # Words that may stand between "a" and a plural noun or a number: "a few days", "a dozen
 # eggs", "a record 500 people", "a total of", "an estimated 10,000 people".
@@ -104,11 +113,12 @@ QUANTITY_WORDS = frozenset(
     "handful majority minority quarter half third fraction maximum minimum average "
     "combined net extra reported remaining".split()
 )
-# Nouns in -s that are singular: "a means", "a series".
+# Nouns in -s that are singular ("a means", "a series"), and plurals that are also singular
+# nouns ("a people", a nation).
 SINGULAR_IN_S = frozenset(
     "means series species news headquarters crossroads barracks whereabouts lens bus gas "
     "physics economics politics mathematics statistics athletics gymnastics aerobics "
-    "billiards diabetes measles mumps rabies herpes chassis corps".split()
+    "billiards diabetes measles mumps rabies herpes chassis corps people".split()
 )
 # Nouns used without an article before "of" at the start of a sentence: "Part of the cost".
 BARE_BEFORE_OF = frozenset("part most half plenty lots rest much".split())

@@ -33,6 +33,8 @@ def flags(text: str, rule: str) -> list[tuple[str, str, float]]:
         ("UN", "a"),
         ("HIV", "an"),
         ("M1", "an"),
+        ("mRNA", "an"),
+        ("iPhone", "an"),
         ("NATO", "a"),
         ("8", "an"),
         ("18", "an"),
@@ -111,6 +113,8 @@ def test_the_tokyo_is_flagged(text: str, confident: bool) -> None:
         "The President spoke, and he was elected President.",  # a capitalised common word
         "He flew to the Hague, the US and the Kremlin.",  # names English writes with "the"
         "The French and the Japan Meteorological Agency agreed.",
+        "They say that the English and the Taliban praised the Lord on Monday.",
+        "He read The Lord of the Rings.",
     ],
 )
 def test_names_that_take_the_keep_it(text: str) -> None:
@@ -167,6 +171,8 @@ def test_missing_article_before_a_singular_count_noun(text: str, flagged: str, f
         "Part of the cost was paid by the city.",
         "He wants more information and further support.",
         "She builds a new library every year.",
+        # A classifying adjective lets the noun be a mass or an abstraction.
+        "They criticised European policy and will accept moral responsibility.",
     ],
 )
 def test_no_missing_article_where_none_is_due(text: str) -> None:
@@ -176,3 +182,27 @@ def test_no_missing_article_where_none_is_due(text: str) -> None:
 def test_count_nouns() -> None:
     assert is_count_noun("library") and is_count_noun("leader")
     assert not is_count_noun("information") and not is_count_noun("advice")
+
+
+@pytest.mark.parametrize(
+    "text, verb",
+    [
+        ("The number of households eligible for the payments are estimated at 12 million.", "are"),
+        ("The launch of small satellites by universities have become common.", "have"),
+    ],
+)
+def test_a_singular_subject_with_a_plural_verb(text: str, verb: str) -> None:
+    assert [s for s, _, _ in flags(text, "SUBJECT_AGREEMENT")] == [verb]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A number of households are eligible.",
+        "About 2% of Croats speak Spanish, and 80% of companies do business.",
+        "The team of doctors are ready.",
+        "The cost of food and the price of fuel are rising.",
+    ],
+)
+def test_quantities_collectives_and_coordination_agree_either_way(text: str) -> None:
+    assert flags(text, "SUBJECT_AGREEMENT") == []
