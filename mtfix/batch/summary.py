@@ -25,6 +25,7 @@ from typing import Any
 from mtfix import mqm
 from mtfix.batch.inputs import Doc
 from mtfix.batch.manifest import Record
+from mtfix.core import category_key
 from mtfix.detect.qa import translated_two_ways
 from mtfix.io import write_text
 
@@ -102,7 +103,8 @@ def build(
     origins: Counter[str] = Counter()
     for record in done:
         assert record.result is not None
-        categories.update(f["category"] for f in record.result["flags"])
+        # Spelt as flags spell them now, also in a manifest written before they all were.
+        categories.update(category_key(f["category"]) for f in record.result["flags"])
         origins.update(e["origin"] for e in record.result["edits"])
     minutes = run.wall_s / 60
     words = sum(r.words for r in done)
@@ -137,7 +139,7 @@ def _triage_csv(docs: Sequence[Doc], records: dict[str, Record]) -> str:
         if record is None or record.result is None:
             continue
         flags = record.result["flags"]
-        top = Counter(f["category"] for f in flags).most_common(TRIAGE_TOP_CATEGORIES)
+        top = Counter(category_key(f["category"]) for f in flags).most_common(TRIAGE_TOP_CATEGORIES)
         score = mqm.summary(_classes(record), record.words)
         dimensions = sorted(score["by_dimension"].items(), key=lambda kv: -kv[1]["points"])
         changed = record.result.get("words_changed", 0) / max(record.words, 1)
