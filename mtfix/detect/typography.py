@@ -108,7 +108,7 @@ def japanese_typography(ctx: Context) -> Iterator[Flag]:
             span,
             rule,
             "typography",
-            f"{what} in English text: English writes {fix.strip() or 'a space'!r}",
+            f"{what} in English text, where ASCII is written",
             suggestions=(fix,),
             confidence=CONFIDENCE,
         )
