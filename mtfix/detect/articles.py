@@ -5,10 +5,13 @@ them, and guesses wrong in a few set ways. What English knows about articles is 
 - ARTICLE_SOUND: *a*/*an* against the sound of the next word ("a hour", "an university",
   "a AI", "an one-run lead"); fixed automatically.
 - ARTICLE_BEFORE_NAME: *the* before a proper name that takes none ("approach the Kyushu",
-  "beat the Hokuriku Steel"): a name the same document uses without an article elsewhere, or a
-  company's name. Names that take *the* keep it: a name whose last word is a common noun ("the
-  Tokyo Metropolitan Government", "the Kyushu Shinkansen"), a plural ("the Kamogawa Herons"),
-  an acronym ("the US"), and the few English always writes so ("the Hague").
+  "beat the Hokuriku Steel"): fixed where the document uses the name without an article
+  elsewhere (in a line corpus, the same line) or it is a company's name; a name the tagger
+  knows as one by the word itself ("the Tokyo", with no other use to go by) is a flag only.
+  Names that take *the* keep it: a name whose last word is a common noun ("the Tokyo
+  Metropolitan Government", "the Kyushu Shinkansen"), a plural ("the Kamogawa Herons"), an
+  acronym ("the US"), a capitalised common word ("the President"), a people ("the French"),
+  a title, and the few English always writes so ("the Hague").
 - ARTICLE_BEFORE_PLURAL: *a*/*an* before a plural noun ("a portable fans") or before a bare
   number ("about a 120,000 households", "by an 18 percent"); "a few", "an estimated 10,000",
   "an 8 percent increase", "a hundred people" are English.
