@@ -3,7 +3,8 @@ them, and guesses wrong in a few set ways. What English knows about articles is 
 :mod:`mtfix.lexicon.articles`; these rules find where a sentence breaks it.
 
 - ARTICLE_SOUND: *a*/*an* against the sound of the next word ("a hour", "an university",
-  "a AI", "an one-run lead"); fixed automatically.
+  "a AI", "an one-run lead"); fixed automatically, but before a name (whose sound its spelling
+  only suggests) flagged.
 - ARTICLE_BEFORE_NAME: *the* before a proper name that takes none ("approach the Kyushu",
   "beat the Hokuriku Steel"): fixed where the document uses the name without an article
   elsewhere (in a line corpus, the same line) or it is a company's name; a name the tagger
@@ -24,6 +25,7 @@ Headlines, which drop articles by convention, are not checked for missing ones.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -88,13 +90,17 @@ def article_sound(sent: Sentence, base: int) -> Iterator[Flag]:
         if wanted is None or wanted == token.lower_:
             continue
         fix = _matching_case(wanted, token.text)
+        # A name's sound is guessed from its spelling, and names are read many ways ("an
+        # Uighur", "a Uighur"): flagged, not fixed. Words, numbers and initialisms are sure.
+        word = re.split(r"[-–/]", nxt.text, maxsplit=1)[0]
+        sure = word.islower() or word[:1].isdigit() or word.isupper() or word[1:2].isupper()
         yield _flag(
             _span(base, token),
             "ARTICLE_SOUND",
             f"'{nxt.text}' is said with a {'vowel' if wanted == 'an' else 'consonant'} sound: "
             f"'{fix} {nxt.text}'",
             fix,
-            SOUND_CONFIDENCE,
+            SOUND_CONFIDENCE if sure else 0.0,
         )
 
 

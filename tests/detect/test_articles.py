@@ -85,6 +85,11 @@ def test_right_articles_are_left_alone(text: str) -> None:
     assert flags(text, "ARTICLE_SOUND") == []
 
 
+def test_before_a_name_the_article_is_only_flagged() -> None:
+    # A name is read as its bearers read it, which its spelling only suggests.
+    assert flags("He had a Olympic record.", "ARTICLE_SOUND") == [("a", "an", 0.0)]
+
+
 def test_the_before_a_name_the_text_uses_without_one() -> None:
     text = "The typhoon reached Kyushu on Monday. It may approach the Kyushu again."
     assert flags(text, "ARTICLE_BEFORE_NAME") == [("the", "", 0.9)]
