@@ -34,7 +34,9 @@ def test_check_reports_unit_ids_and_mqm(damaged_xliff: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     lines = proc.stdout.splitlines()
     assert f"{damaged_xliff}:headline:21: error number NUMBER_MISMATCH '300'" in lines[0]
-    assert any(f"{damaged_xliff}:body::s2:13: warning whitespace DOUBLE_SPACE" in line for line in lines)
+    assert any(
+        f"{damaged_xliff}:body::s2:13: warning whitespace DOUBLE_SPACE" in line for line in lines
+    )
     flags = json.loads(run("check", str(damaged_xliff), "--format", "json").stdout)
     number = next(f for f in flags if f["rule"] == "NUMBER_MISMATCH")
     assert number["unit"] == "headline"
