@@ -116,6 +116,13 @@ class Document:
         return line, offset - self._line_starts[line - 1] + 1
 
 
+def category_key(name: str) -> str:
+    """The one spelling of a category every detector's flags use: lower case, words joined by
+    hyphens (LanguageTool's "TYPOS" and "CONFUSED_WORDS" are "typos" and "confused-words"), so
+    counts and tables never split one category by case."""
+    return "-".join(name.strip().lower().replace("_", " ").split())
+
+
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
@@ -128,7 +135,9 @@ class Flag:
 
     ``confidence`` is the detector's confidence that ``suggestions[0]`` is the right fix; the rules
     rewriter applies it automatically only above a threshold, so a detector that is unsure leaves
-    it at 0 and the flag stays a suggestion for a human.
+    it at 0 and the flag stays a suggestion for a human. ``category`` is stored as
+    :func:`category_key` spells it. ``merged`` names the flags of other detectors that reported
+    the same problem and were folded into this one (``"languagetool:EN_UNPAIRED_QUOTES"``).
     """
 
     span: Span
@@ -139,6 +148,10 @@ class Flag:
     severity: Severity = Severity.WARNING
     suggestions: tuple[str, ...] = ()
     confidence: float = 0.0
+    merged: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "category", category_key(self.category))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -150,6 +163,7 @@ class Flag:
             "severity": self.severity.value,
             "message": self.message,
             "suggestions": list(self.suggestions),
+            "merged": list(self.merged),
         }
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from mtfix import __version__, detect, mqm, progress, rewrite
 from mtfix.core import Candidate, Document, Edit, Flag, Span, Target, apply_edits
+from mtfix.detect.merge import one_per_problem
 from mtfix.io import InputError
 from mtfix.languagetool import LANGUAGETOOL_VERSION
 from mtfix.model import DEFAULT_MODEL
@@ -84,8 +85,10 @@ class PipelineOptions:
 
 
 def flag_record(doc: Document, flag: Flag) -> dict[str, Any]:
-    """A flag as JSON: its offsets, its MQM class and, in a bilingual document, its unit id."""
+    """A flag as JSON: its offsets, the line and column it starts at (1-based), its MQM class
+    and, in a bilingual document, its unit id."""
     record = flag.to_dict()
+    record["line"], record["column"] = doc.line_col(flag.span.start)
     classification = mqm.of(flag)
     record["mqm"] = {
         "dimension": classification.dimension.value,
@@ -231,6 +234,7 @@ class Pipeline:
                 flags += detector.detect(doc)
                 advance(len(doc.sentences))
         flags.sort(key=lambda f: (f.span.start, f.span.end, f.detector, f.rule))
+        flags = one_per_problem(doc, flags)
         if not proposals or not doc.sentences:
             return CheckResult(doc, tuple(flags))
         return CheckResult(doc, tuple(flags), self._propose(doc, flags)[1])

@@ -70,18 +70,37 @@ def segment(text: str, *, lines: bool = False) -> Document:
 
 
 _STRAIGHT_QUOTE = '"'
-_CURLY_QUOTED = re.compile(r"“[^”]*”")
+# Marks that open and close a quotation, each with its own closing mark: curly quotes, and the
+# Japanese corner brackets MT leaves in English (「」 for speech, 『』 for titles and quotes inside
+# quotes).
+PAIRED_QUOTES = {"“": "”", "「": "」", "『": "』"}
+
+
+def _paired(text: str, base: int, opening: str, closing: str) -> list[Span]:
+    """Quotations opened by ``opening`` and closed by ``closing``; one never closed runs to the
+    end of ``text``."""
+    regions: list[Span] = []
+    start = None
+    for i, ch in enumerate(text):
+        if ch == opening and start is None:
+            start = i
+        elif ch == closing and start is not None:
+            regions.append(Span(base + start, base + i + 1))
+            start = None
+    if start is not None:
+        regions.append(Span(base + start, base + len(text)))
+    return regions
 
 
 def quotations(doc: Document) -> tuple[Span, ...]:
-    """Quoted stretches, pairing straight quotes within each paragraph. An unpaired opening
-    quote is taken to run to the paragraph's end, so its text is never mistaken for narration."""
+    """Quoted stretches of each paragraph: straight quotes paired in order, curly quotes and
+    Japanese corner brackets (「」『』) by their direction. An opening quote never closed is taken
+    to run to the paragraph's end, so its text is never mistaken for narration."""
     regions: list[Span] = []
     for para in doc.paragraphs:
         text = para.of(doc.text)
-        regions += [
-            Span(para.start + m.start(), para.start + m.end()) for m in _CURLY_QUOTED.finditer(text)
-        ]
+        for opening, closing in PAIRED_QUOTES.items():
+            regions += _paired(text, para.start, opening, closing)
         marks = [para.start + i for i, ch in enumerate(text) if ch == _STRAIGHT_QUOTE]
         for i in range(0, len(marks), 2):
             end = marks[i + 1] + 1 if i + 1 < len(marks) else para.end

@@ -55,6 +55,8 @@ class BatchOptions:
     # The text each input text file translates: a file (one text input) or a directory that
     # mirrors the inputs.
     source: Path | None = None
+    # Redo into an --out made with other options (its documents are redone with these).
+    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,24 @@ def _exclusive(out_dir: Path) -> Iterator[None]:
         except BlockingIOError:
             raise InputError(f"{out_dir}: another batch is writing to this directory") from None
         yield
+
+
+def _same_options(out_dir: Path, manifest: Manifest, signature: str) -> None:
+    """Refuse to mix outputs of two option sets in one directory, naming what differs."""
+    others = manifest.signatures() - {signature}
+    if not others:
+        return
+    ours = dict(part.split(":", 1) for part in signature.split("|"))
+    theirs = dict(part.split(":", 1) for part in sorted(others)[0].split("|"))
+    differ = [
+        f"{k} {theirs.get(k, 'none')} -> {ours.get(k, 'none')}"
+        for k in sorted(ours.keys() | theirs.keys())
+        if ours.get(k) != theirs.get(k)
+    ]
+    raise InputError(
+        f"{out_dir}: made with other options ({', '.join(differ)}); "
+        "use --force to redo its documents with these, or another --out"
+    )
 
 
 def _inputs(opts: BatchOptions) -> tuple[list[Source], PipelineOptions]:
@@ -212,6 +232,8 @@ def run_batch(opts: BatchOptions) -> BatchResult:
     sources, options = _inputs(opts)
     opts.out_dir.mkdir(parents=True, exist_ok=True)
     with _exclusive(opts.out_dir), Manifest(opts.out_dir) as manifest:
+        if not opts.force:
+            _same_options(opts.out_dir, manifest, options.signature())
         outputs.sweep_temporaries(opts.out_dir)
         run = _Run(opts, manifest, sources, options)
         docs = run.plan()

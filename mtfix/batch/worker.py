@@ -108,6 +108,10 @@ def clean_document(options: PipelineOptions, task: Task) -> Outcome:
     try:
         result = pipeline.clean_document(_document(options, task))
         data = result.to_dict()
+        # What triage needs to see a document the rules gutted: the words its edits replaced.
+        data["words_changed"] = sum(
+            mqm.word_count(e.span.of(result.document.text)) for e in result.edits
+        )
         if result.document.aligned:
             data |= _bilingual(result, task)
     except UnavailableError:

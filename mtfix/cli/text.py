@@ -52,6 +52,12 @@ def check(file: str, source: str | None, options: PipelineOptions, fmt: str) -> 
     is_flag=True,
     help="JSON: list every candidate with the rule that kept or rejected it.",
 )
+@click.option(
+    "--show-flags",
+    is_flag=True,
+    help="List the flags no edit resolved, as check prints them: after the diff, or on stderr "
+    "with the text (JSON always has them).",
+)
 @pipeline_options(rewriting=True)
 @one_line_errors
 def clean(
@@ -59,6 +65,7 @@ def clean(
     output: str | None,
     fmt: str,
     explain: bool,
+    show_flags: bool,
     source: str | None,
     options: PipelineOptions,
 ) -> None:
@@ -69,7 +76,7 @@ def clean(
     and its ETA.
     """
     from mtfix.formats import inputs
-    from mtfix.render import render_diff
+    from mtfix.render import render_diff, render_flags
 
     inp = inputs.load(file, source=source, lines=options.lines)
     pipeline = Pipeline(options.with_source(bool(inp.document.aligned)))
@@ -77,14 +84,22 @@ def clean(
         # A missing or broken model fails now, in a second, not after the detectors have run.
         pipeline.warm()
         result = pipeline.clean_document(inp.document)
+    units = inp.cat is not None
+    left = list(render_flags(inp.name, inp.document, result.flags, units=units))
     if fmt == "json":
         data = result.to_dict(explain=explain)
         rendered = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
     elif fmt == "diff":
         color = output is None and sys.stdout.isatty()
-        rendered = render_diff(result, color=color).encode()
+        diff = render_diff(result, color=color)
+        if show_flags:
+            diff = diff.rstrip("\n") + "\n\n" + "".join(line + "\n" for line in left)
+        rendered = diff.encode()
     else:
         rendered = inputs.render_clean(inp, result.text, result.edits)
+        if show_flags:
+            for line in left:
+                click.echo(line, err=True)
     if output:
         with atomic_writer(output, "wb") as handle:
             handle.write(rendered)

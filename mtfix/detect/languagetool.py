@@ -1,7 +1,10 @@
 """LanguageTool as a detector: grammar, spelling and style matches become Flags.
 
-LanguageTool's own rule ids and category ids are kept, so a flag can be looked up in its rule
-browser. Two MT-specific adjustments:
+LanguageTool's own rule ids are kept, so a flag can be looked up in its rule browser; its
+category ids are spelt as every mtfix category is (:func:`mtfix.core.category_key`: "TYPOS" is
+"typos"). LanguageTool reads the text with Japanese full-width and CJK marks folded to ASCII
+(:func:`mtfix.lexicon.typography.fold`, offsets unchanged): the mt-artifacts detector flags the
+marks themselves, and "１３th" would otherwise be a misspelt "th". Two MT-specific adjustments:
 - spelling matches on capitalised words are dropped: news MT is full of correctly transliterated
   foreign names that no dictionary holds, and misspelt names are the entities detector's job,
   which compares against the names the document itself uses;
@@ -28,6 +31,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from mtfix import lexicon
 from mtfix.core import Document, Flag, Severity, Span
 from mtfix.languagetool.server import shared_url
+from mtfix.lexicon.typography import fold
 
 if TYPE_CHECKING:
     from language_tool_python import LanguageTool
@@ -120,7 +124,7 @@ class LanguageToolDetector:
     def detect(self, doc: Document) -> list[Flag]:
         if not doc.text.strip():
             return []
-        matches = _client(shared_url(), self.language).check(doc.text)
+        matches = _client(shared_url(), self.language).check(fold(doc.text))
         return list(self.flags(doc, matches))
 
     def flags(self, doc: Document, matches: Iterable[LanguageToolMatch]) -> Iterator[Flag]:
