@@ -132,11 +132,7 @@ class CleanResult:
 
 def sentence_for(doc: Document, span: Span) -> Span:
     """The sentence a flag belongs to: the first it touches, else the last before it."""
-    for sentence in doc.sentences:
-        if span.touches(sentence):
-            return sentence
-    before = [s for s in doc.sentences if s.start <= span.start]
-    return before[-1] if before else doc.sentences[0]
+    return doc.sentence_for(span)
 
 
 class Pipeline:

@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from mtfix.core import Document, Flag, Severity, Span, UnavailableError
-from mtfix.segment import quotations
+from mtfix.segment import QuoteIndex, chunks, quotations
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -36,6 +36,8 @@ _COLLECTIVE = {"government", "team", "media", "public", "staff", "family", "poli
 _EXPLETIVES = {"it", "there"}
 _OPENER_MARKS = {"while", "when", "after", "before", "since", "by", "upon"}
 MIN_LEAD_IN_WORDS = 4
+MAX_PARSE_CHARS = 10_000
+MAX_PARSE_RUN = 1_000
 
 
 @lru_cache(maxsize=1)
@@ -96,10 +98,12 @@ def dangling_modifier(sent: SpacySpan, offset: int) -> Iterator[Flag]:
         yield _flag(offset, sent, 0, end, "DANGLING_MODIFIER", message)
 
 
-def verbless_lead_in(sent: SpacySpan, offset: int, quoted: tuple[Span, ...]) -> Iterator[Flag]:
+def verbless_lead_in(sent: SpacySpan, offset: int, quoted: QuoteIndex) -> Iterator[Flag]:
+    near = quoted.around(Span(offset + sent.start_char, offset + sent.end_char))
+
     def in_quote(tok_idx: int) -> bool:
         pos = offset + tok_idx
-        return any(q.start <= pos < q.end for q in quoted)
+        return any(q.start <= pos < q.end for q in near)
 
     outside = [t for t in sent if not in_quote(t.idx)]
     if len(outside) == len(sent) or not sent.text.rstrip('"').endswith((".", "!", "?")):
@@ -115,13 +119,16 @@ class SyntaxDetector:
     name = "syntax"
 
     def detect(self, doc: Document) -> list[Flag]:
-        quoted = quotations(doc)
+        quoted = QuoteIndex(quotations(doc))
         nlp = _nlp()
         flags: list[Flag] = []
-        paragraphs = [p.of(doc.text) for p in doc.paragraphs]
-        for para, parsed in zip(doc.paragraphs, nlp.pipe(paragraphs), strict=True):
+        # A paragraph at a time, as the parser was trained; a very long one (or a run with no
+        # sentence break, which the parser would take whole) in bounded pieces.
+        pieces = chunks(doc, MAX_PARSE_CHARS, MAX_PARSE_RUN, join=False)
+        texts = [p.of(doc.text) for p in pieces]
+        for piece, parsed in zip(pieces, nlp.pipe(texts), strict=True):
             for sent in parsed.sents:
-                flags += relative_agreement(sent, para.start)
-                flags += dangling_modifier(sent, para.start)
-                flags += verbless_lead_in(sent, para.start, quoted)
+                flags += relative_agreement(sent, piece.start)
+                flags += dangling_modifier(sent, piece.start)
+                flags += verbless_lead_in(sent, piece.start, quoted)
         return flags
