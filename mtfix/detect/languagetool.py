@@ -20,20 +20,24 @@ browser. Two MT-specific adjustments:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import DamerauLevenshtein
 
 from mtfix import lexicon
 from mtfix.core import Document, Flag, Severity, Span
-from mtfix.languagetool.server import shared_url
+from mtfix.languagetool import client
+from mtfix.segment import chunks
 
 if TYPE_CHECKING:
-    from language_tool_python import LanguageTool
     from language_tool_python.match import Match
 
 SPELLING_CATEGORY = "TYPOS"
+# LanguageTool's time on a request grows faster than its text (a 50 KB line with no sentence
+# break took it 237 s): requests of at most about three pages, each answered in seconds, and no
+# stretch without a break longer than ~170 words (a long real sentence).
+MAX_REQUEST_CHARS = 20_000
+MAX_RUN_CHARS = 1_000
 MAX_SUGGESTIONS = 5
 SAFE_SPELLING_CONFIDENCE = 0.9
 PLAUSIBLE_SPELLING_CONFIDENCE = 0.6
@@ -65,14 +69,13 @@ _SEVERITY = {
 DISABLED_CATEGORIES = frozenset({"REDUNDANCY", "STYLE", "TYPOGRAPHY"})
 
 
-@lru_cache(maxsize=4)
-def _client(url: str, language: str) -> LanguageTool:
-    import language_tool_python
-
-    tool = language_tool_python.LanguageTool(language, remote_server=url)
-    tool.disabled_rules = set(DISABLED_RULES)
-    tool.disabled_categories = set(DISABLED_CATEGORIES)
-    return tool
+def _params(language: str) -> dict[str, str]:
+    """The request parameters every check sends (LanguageTool's HTTP API)."""
+    return {
+        "language": language,
+        "disabledRules": ",".join(sorted(DISABLED_RULES)),
+        "disabledCategories": ",".join(sorted(DISABLED_CATEGORIES)),
+    }
 
 
 def _spelling_confidence(word: str, suggestions: list[str]) -> float:
@@ -101,8 +104,24 @@ class LanguageToolDetector:
     def detect(self, doc: Document) -> list[Flag]:
         if not doc.text.strip():
             return []
-        matches = _client(shared_url(), self.language).check(doc.text)
+        # language_tool_python (and requests under it) costs 0.2 s to import: only when used.
+        from language_tool_python.match import Match
+
+        params = _params(self.language)
+        matches: list[Match] = []
+        # Bounded requests (mtfix.languagetool.chunks); language_tool_python's Match reads each
+        # answer (and turns Java's UTF-16 offsets into str offsets within the chunk).
+        for chunk in chunks(doc, MAX_REQUEST_CHARS, MAX_RUN_CHARS):
+            text = chunk.of(doc.text)
+            for attrib in client.check(text, params):
+                match = Match(attrib, text)
+                match.offset += chunk.start
+                matches.append(match)
         return list(self._flags(doc, matches))
+
+    def warm(self) -> None:
+        """Start (or find) the server and load the rules this detector's requests use."""
+        client.check("This is a warm-up.", _params(self.language))
 
     def _flags(self, doc: Document, matches: Iterable[Match]) -> Iterable[Flag]:
         for m in matches:
