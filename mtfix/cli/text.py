@@ -9,9 +9,15 @@ import sys
 import click
 
 from mtfix.cli import EPILOG
-from mtfix.cli.common import EXIT_FOUND, one_line_errors, pipeline_options
+from mtfix.cli.common import (
+    EXIT_FOUND,
+    NO_DAEMON_HELP,
+    one_line_errors,
+    pipeline_options,
+    start_languagetool,
+)
 from mtfix.formats import inputs
-from mtfix.io import atomic_writer
+from mtfix.io import STDIN, atomic_writer, check_output
 from mtfix.pipeline import Pipeline, PipelineOptions
 from mtfix.render import render_check_text, render_diff
 
@@ -20,14 +26,18 @@ from mtfix.render import render_check_text, render_diff
 @click.argument("file", metavar="FILE|-")
 @pipeline_options(rewriting=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--no-daemon", is_flag=True, help=NO_DAEMON_HELP)
 @one_line_errors
-def check(file: str, source: str | None, options: PipelineOptions, fmt: str) -> None:
+def check(
+    file: str, source: str | None, options: PipelineOptions, fmt: str, no_daemon: bool
+) -> None:
     """List every problem in FILE (text, XLIFF, TMX or PO) with its position, category and
     suggestion.
 
     A CAT file's flags name their unit; with --source (or a CAT file's own sources) the
     bilingual QA checks run too.
     """
+    start_languagetool(file, options, daemon=not no_daemon)
     inp = inputs.load(file, source=source, lines=options.lines)
     options = options.with_source(bool(inp.document.aligned))
     result = Pipeline(options).check_document(inp.document)
@@ -42,6 +52,11 @@ def check(file: str, source: str | None, options: PipelineOptions, fmt: str) -> 
 @click.command(epilog=EPILOG)
 @click.argument("file", metavar="FILE|-")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here (atomically).")
+@click.option(
+    "--in-place",
+    is_flag=True,
+    help="Replace FILE with the result (atomically, keeping its mode); -o FILE needs it too.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "diff", "json"]), default="text")
 @click.option(
     "--explain",
@@ -49,20 +64,31 @@ def check(file: str, source: str | None, options: PipelineOptions, fmt: str) -> 
     help="JSON: list every candidate with the rule that kept or rejected it.",
 )
 @pipeline_options(rewriting=True)
+@click.option("--no-daemon", is_flag=True, help=NO_DAEMON_HELP)
 @one_line_errors
 def clean(
     file: str,
     output: str | None,
+    in_place: bool,
     fmt: str,
     explain: bool,
     source: str | None,
     options: PipelineOptions,
+    no_daemon: bool,
 ) -> None:
     """Repair FILE (text, XLIFF, TMX or PO) and print (or write) the cleaned text, a diff, or JSON.
 
     A CAT file is written back in its own format, only the fixed targets changed and marked for
     review.
     """
+    if in_place:
+        if file == STDIN:
+            raise click.UsageError("--in-place needs a FILE, not stdin")
+        output = output or file
+    # An output that cannot be written (or that is the input) fails now, before any work.
+    sources = [file, *([source] if source else [])]
+    target = check_output(output, inputs=sources, in_place=in_place) if output else None
+    start_languagetool(file, options, daemon=not no_daemon)
     inp = inputs.load(file, source=source, lines=options.lines)
     pipeline = Pipeline(options.with_source(bool(inp.document.aligned)))
     # A missing or broken model fails now, in a second, not after the detectors have run.
@@ -76,8 +102,8 @@ def clean(
         rendered = render_diff(result, color=color).encode()
     else:
         rendered = inputs.render_clean(inp, result.text, result.edits)
-    if output:
-        with atomic_writer(output, "wb") as handle:
+    if target is not None:
+        with atomic_writer(target, "wb") as handle:
             handle.write(rendered)
     else:
         sys.stdout.buffer.write(rendered)
