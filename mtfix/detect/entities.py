@@ -10,7 +10,7 @@ are never treated as variants.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from rapidfuzz.distance import DamerauLevenshtein
@@ -75,6 +75,14 @@ class EntityConsistencyDetector:
     def _variants(self, counts: Counter[str], names: set[str]) -> dict[str, str]:
         p = self.policy
         frequent = [w for w, c in counts.items() if c >= p.min_frequent_count and w in names]
+        # Names within the edit distance share a string reachable by as many deletions from
+        # each (symmetric deletion, as SymSpell does): an index of the frequent names' deletions
+        # gives each rare word its few candidates, where comparing it with every frequent name
+        # would cost the square of a corpus's names.
+        index: dict[str, list[str]] = defaultdict(list)
+        for other in frequent:
+            for variant in _deletions(other, MAX_DISTANCE):
+                index[variant].append(other)
         variants: dict[str, str] = {}
         for word, count in counts.items():
             if count > p.max_rare_count or len(word) < p.min_length:
@@ -82,8 +90,13 @@ class EntityConsistencyDetector:
             # A word this frequent is a real word or an established name, not a slip.
             if lexicon.zipf(word.lower()) >= lexicon.ENGLISH:
                 continue
+            candidates = {
+                other
+                for variant in _deletions(word, p.max_distance(word))
+                for other in index.get(variant, ())
+            }
             best: tuple[int, str] | None = None
-            for other in frequent:
+            for other in candidates:
                 if other == word or counts[other] < p.min_ratio * count:
                     continue
                 if other[0] != word[0] or _is_inflection(word, other):
@@ -96,3 +109,16 @@ class EntityConsistencyDetector:
             if best is not None:
                 variants[word] = best[1]
         return variants
+
+
+# The largest edit distance any policy allows (NameVariantPolicy.max_distance).
+MAX_DISTANCE = 2
+
+
+def _deletions(word: str, depth: int) -> set[str]:
+    """``word`` and every string made from it by deleting up to ``depth`` characters."""
+    found, frontier = {word}, {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        found |= frontier
+    return found
