@@ -51,6 +51,7 @@ class Endpoint:
 _lock = threading.Lock()
 _process: Supervisor | None = None
 _daemon_wanted = False
+_daemon: str | None = None
 _supervised: dict[str, bool] = {}
 
 
@@ -72,10 +73,20 @@ def endpoint(*, refresh: bool = False) -> Endpoint:
         url = url.rstrip("/")
         return Endpoint(url, _is_supervised(url), "url")
     if daemon_enabled():
-        from mtfix.languagetool import daemon
-
-        return Endpoint(daemon.ensure(refresh=refresh), True, "daemon")
+        return Endpoint(_daemon_url(refresh), True, "daemon")
     return Endpoint(process_supervisor().url, True, "process")
+
+
+def _daemon_url(refresh: bool) -> str:
+    """The daemon's URL, looked up (or the daemon started) once and again only after a failure:
+    a document's many requests do not each read the daemon's files."""
+    global _daemon
+    with _lock:
+        if _daemon is None or refresh:
+            from mtfix.languagetool import daemon
+
+            _daemon = daemon.ensure(refresh=refresh)
+        return _daemon
 
 
 def process_supervisor() -> Supervisor:

@@ -38,6 +38,7 @@ from mtfix.io import write_text
 from mtfix.languagetool import LANGUAGETOOL_VERSION, LanguageToolError
 from mtfix.languagetool.http import RequestFailure, request, supervisor_status
 from mtfix.languagetool.install import find_java, require_jars
+from mtfix.languagetool.server import process_state
 from mtfix.languagetool.settings import LanguageToolSettings
 from mtfix.paths import cache_root
 
@@ -129,7 +130,9 @@ def _usable(state: dict[str, Any] | None, directory: Path) -> bool:
     if any(state.get(k) != v for k, v in _identity().items()):
         return False
     answer = supervisor_status(str(state["url"]), timeout=2.0)
-    return answer is not None and answer.get("pid") == state["pid"] and not answer.get("failed")
+    if answer is None or answer.get("pid") != state["pid"]:
+        return False
+    return not answer.get("failed") and not answer.get("stopping")
 
 
 def ensure(*, refresh: bool = False) -> str:
@@ -158,8 +161,10 @@ def _retire(directory: Path, state: dict[str, Any] | None) -> None:
     if state is not None and _locked(directory / LOCK_NAME):
         pid = int(state["pid"])
         if _is_daemon(pid):
+            # A stopped (SIGSTOP) daemon would hold a SIGTERM pending for ever.
+            stopped = process_state(pid) == "T"
             with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
+                os.kill(pid, signal.SIGKILL if stopped else signal.SIGTERM)
             if not _wait_unlocked(directory, 10.0):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)

@@ -134,7 +134,10 @@ class Supervisor:
         self._http = _ProxyServer(("127.0.0.1", self._requested_port), self)
         self._threads = [
             threading.Thread(target=self._supervise, name="mtfix-lt-supervisor", daemon=True),
-            threading.Thread(target=self._http.serve_forever, name="mtfix-lt-proxy", daemon=True),
+            # A short poll: close() waits for it, at the exit of every command.
+            threading.Thread(
+                target=self._http.serve_forever, args=(0.05,), name="mtfix-lt-proxy", daemon=True
+            ),
         ]
         for thread in self._threads:
             thread.start()
@@ -231,6 +234,7 @@ class Supervisor:
                 "url": self.url if self._http is not None else None,
                 "ready": current is not None,
                 "failed": self._failed,
+                "stopping": self._closing.is_set(),
                 "java_pid": current.server.pid if current is not None else None,
                 "cds": current.server.cds if current is not None else None,
                 "generation": self._generation,

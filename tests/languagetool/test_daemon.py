@@ -1,5 +1,5 @@
 """The daemon that keeps LanguageTool warm between CLI calls: started by the first call, found
-by the next, supervised (its JVM replaced, itself replaced when killed), one even when calls race
+by the next, supervised (its JVM replaced, itself replaced when killed or hung), one when calls race
 to start it, gone after its idle timeout or `mtfix daemon stop`, and never left by a test (each
 has its own MTFIX_DAEMON_DIR, stopped at the end)."""
 
@@ -97,6 +97,13 @@ def test_started_found_replaced_and_stopped(env: dict[str, str], tmp_path: Path)
     # --no-daemon: this call's own JVM, the daemon untouched.
     own = _check(env, doc, "--no-daemon")
     assert own.stdout == first.stdout and int(_state(env)["pid"]) == replacement  # type: ignore[call-overload]
+
+    # The daemon hung (SIGSTOP): the next call finds it unanswering, kills it and starts another.
+    os.kill(replacement, signal.SIGSTOP)
+    assert _check(env, doc).stdout == first.stdout
+    assert wait_for(lambda: not alive(replacement) and not alive(java), 30)
+    replacement = int(_state(env)["pid"])  # type: ignore[call-overload]
+    (java,) = children(replacement)
 
     stop = subprocess.run([*MTFIX, "daemon", "stop"], env=env, capture_output=True, text=True)
     assert stop.returncode == 0 and stop.stdout.strip() == "stopped"
