@@ -168,7 +168,7 @@ class Pipeline:
 
     def check_document(self, doc: Document) -> CheckResult:
         detectors = self.detectors + (self.bilingual_detectors() if doc.aligned else [])
-        flags = [flag for detector in detectors for flag in detector.detect(doc)]
+        flags = detect.run(detectors, doc)
         flags.sort(key=lambda f: (f.span.start, f.span.end, f.detector, f.rule))
         return CheckResult(doc, tuple(flags))
 

@@ -97,6 +97,8 @@ def _spelling_confidence(word: str, suggestions: list[str]) -> float:
 
 class LanguageToolDetector:
     name = "languagetool"
+    # Its time is the server's: the pipeline runs it beside the other detectors.
+    waits = True
 
     def __init__(self, language: str = "en-US") -> None:
         self.language = language
