@@ -81,6 +81,7 @@ def start_languagetool(file: str, options: PipelineOptions, *, daemon: bool) -> 
     from mtfix.languagetool import client
 
     client.use_daemon(daemon)
+    client.for_one_command()
     client.stop_on_sigterm()
     threading.Thread(target=_warm_languagetool, name="mtfix-lt-warm", daemon=True).start()
 

@@ -52,6 +52,7 @@ _lock = threading.Lock()
 _process: Supervisor | None = None
 _daemon_wanted = False
 _daemon: str | None = None
+_one_command = False
 _supervised: dict[str, bool] = {}
 
 
@@ -60,6 +61,13 @@ def use_daemon(wanted: bool = True) -> None:
     and ``clean`` do; library calls and batches run their own server."""
     global _daemon_wanted
     _daemon_wanted = wanted
+
+
+def for_one_command(one: bool = True) -> None:
+    """This process is one command (``check``, ``clean``): a server of its own starts for the
+    quickest first answers (MTFIX_LANGUAGETOOL_JIT), not for a long life."""
+    global _one_command
+    _one_command = one
 
 
 def daemon_enabled() -> bool:
@@ -94,7 +102,8 @@ def process_supervisor() -> Supervisor:
     global _process
     with _lock:
         if _process is None:
-            _process = Supervisor().start()
+            settings = LanguageToolSettings.from_env(jit="quick" if _one_command else "full")
+            _process = Supervisor(settings).start()
             atexit.register(shutdown)
             stop_on_sigterm()
         return _process

@@ -131,6 +131,7 @@ class LanguageToolServer:
             # Out of heap, the JVM would go on answering with errors; exiting lets the supervisor
             # start a fresh one.
             "-XX:+ExitOnOutOfMemoryError",
+            *(["-XX:TieredStopAtLevel=1"] if self.settings.jit == "quick" else []),
             *(cds.java_options(archive) if archive is not None else []),
             "-cp",
             cds.classpath(self.version, patched=archive is not None),

@@ -1,16 +1,14 @@
-"""How mtfix runs LanguageTool, from the environment (README, Reliability and limits).
+"""How mtfix runs LanguageTool, from the environment (README, Reliability and limits):
 
-============================================  ==========================================
-``MTFIX_LANGUAGETOOL_HEAP``                   the JVM's ``-Xmx`` (``1536m``, ``2g``); default
-                                              from the machine's memory (:func:`default_heap`)
-``MTFIX_LANGUAGETOOL_TIMEOUT``                seconds a request may take (default 60)
-``MTFIX_LANGUAGETOOL_RETRIES``                retries of a request whose server died (default 2)
-``MTFIX_LANGUAGETOOL_STARTUP_TIMEOUT``        seconds a server may take to start (default 120)
-``MTFIX_LANGUAGETOOL_RECYCLE_REQUESTS``       replace the server after this many requests
-                                              (default 5000; 0: never)
-``MTFIX_LANGUAGETOOL_RECYCLE_RSS``            ... or once its resident memory passes this
-                                              (default: heap + :func:`rss_margin`)
-============================================  ==========================================
+- ``MTFIX_LANGUAGETOOL_HEAP``: the JVM's ``-Xmx`` (``1536m``, ``2g``); by default from the
+  machine's memory (:func:`default_heap`);
+- ``MTFIX_LANGUAGETOOL_TIMEOUT``: seconds a request may take (default 60);
+- ``MTFIX_LANGUAGETOOL_RETRIES``: retries of a request whose server died (default 2);
+- ``MTFIX_LANGUAGETOOL_STARTUP_TIMEOUT``: seconds a server may take to start (default 120);
+- ``MTFIX_LANGUAGETOOL_RECYCLE_REQUESTS``: replace the server after this many requests (default
+  5000; 0 never), ``MTFIX_LANGUAGETOOL_RECYCLE_RSS`` or once its resident memory passes this
+  (default the heap plus :func:`rss_margin`);
+- ``MTFIX_LANGUAGETOOL_JIT``: ``quick`` (C1 only) or ``full`` (tiered C1 and C2).
 """
 
 from __future__ import annotations
@@ -79,6 +77,15 @@ def _float(name: str, default: float, *, minimum: float = 0.0) -> float:
     return value
 
 
+def _choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if raw not in choices:
+        raise InputError(f"{name}={raw!r}: expected one of {', '.join(choices)}")
+    return raw
+
+
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
@@ -96,13 +103,19 @@ class LanguageToolSettings:
     startup_timeout: float = 120.0
     recycle_requests: int = 5000
     recycle_rss: int = 0
+    # "quick": the JVM compiles with C1 only, half the CPU to its first answers (a server for
+    # one command); "full": tiered C1 and C2, for servers that answer thousands of requests.
+    jit: str = "full"
 
     @property
     def rss_ceiling(self) -> int:
         return self.recycle_rss or self.heap + rss_margin(self.heap)
 
     @classmethod
-    def from_env(cls) -> LanguageToolSettings:
+    def from_env(cls, *, jit: str = "full") -> LanguageToolSettings:
+        """The settings from the environment; ``jit`` is the default of a server started for
+        one command ("quick") or for many requests ("full"), which MTFIX_LANGUAGETOOL_JIT
+        overrides."""
         raw_heap = os.environ.get("MTFIX_LANGUAGETOOL_HEAP", "").strip()
         heap = parse_size(raw_heap, "MTFIX_LANGUAGETOOL_HEAP") if raw_heap else default_heap()
         raw_rss = os.environ.get("MTFIX_LANGUAGETOOL_RECYCLE_RSS", "").strip()
@@ -113,4 +126,5 @@ class LanguageToolSettings:
             startup_timeout=_float("MTFIX_LANGUAGETOOL_STARTUP_TIMEOUT", 120.0, minimum=1.0),
             recycle_requests=_int("MTFIX_LANGUAGETOOL_RECYCLE_REQUESTS", 5000),
             recycle_rss=parse_size(raw_rss, "MTFIX_LANGUAGETOOL_RECYCLE_RSS") if raw_rss else 0,
+            jit=_choice("MTFIX_LANGUAGETOOL_JIT", ("quick", "full"), jit),
         )

@@ -1,7 +1,8 @@
 """`mtfix check` on the seed article, as a translator runs it:
 
-- cold: a new process that starts its own LanguageTool (``--no-daemon``), with the class-data
-  archive and without it (``MTFIX_LANGUAGETOOL_CDS=0``), caches warm;
+- cold: a new process that starts its own LanguageTool (``--no-daemon``), caches warm, as it
+  runs by default (class-data archive, C1-only JIT) and without each of the two
+  (``MTFIX_LANGUAGETOOL_CDS=0``, ``MTFIX_LANGUAGETOOL_JIT=full``);
 - with the daemon: the first call (which starts it) and the calls after it (which find it warm),
   in a daemon directory of the bench's own, stopped at the end;
 - warm in one process (the server and the pipeline loaded), the library's own speed.
@@ -46,6 +47,9 @@ def main() -> None:
     base.pop("MTFIX_NO_DAEMON", None)
     cold = timed(_cli(base, "--no-daemon"), COLD_RUNS)
     cold_no_cds = timed(_cli({**base, "MTFIX_LANGUAGETOOL_CDS": "0"}, "--no-daemon"), COLD_RUNS)
+    cold_full_jit = timed(
+        _cli({**base, "MTFIX_LANGUAGETOOL_JIT": "full"}, "--no-daemon"), COLD_RUNS
+    )
     with tempfile.TemporaryDirectory(prefix="mtfix-bench-daemon-") as tmp:
         env = {**base, "MTFIX_DAEMON_DIR": str(Path(tmp) / "daemon")}
         try:
@@ -63,6 +67,7 @@ def main() -> None:
             "load_average_1min_at_end": round(os.getloadavg()[0], 2),
             "cold_process": {**summary(cold), "target_s": COLD_TARGET_S},
             "cold_process_without_cds": summary(cold_no_cds),
+            "cold_process_with_c2_jit": summary(cold_full_jit),
             "daemon_first_call": summary(first),
             "daemon_warm_call": {**summary(daemon), "target_s": DAEMON_TARGET_S},
             "first_in_process": summary(in_process),
