@@ -38,7 +38,7 @@ from mtfix.io import write_text
 from mtfix.languagetool import LANGUAGETOOL_VERSION, LanguageToolError
 from mtfix.languagetool.http import RequestFailure, request, supervisor_status
 from mtfix.languagetool.install import find_java, require_jars
-from mtfix.languagetool.server import process_state
+from mtfix.languagetool.jvm import process_state
 from mtfix.languagetool.settings import LanguageToolSettings
 from mtfix.paths import cache_root
 

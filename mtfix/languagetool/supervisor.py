@@ -43,7 +43,7 @@ from mtfix.languagetool import LANGUAGETOOL_VERSION, LanguageToolError, http
 from mtfix.languagetool.cds import WARM_UP_TEXT
 from mtfix.languagetool.http import STATUS_PATH
 from mtfix.languagetool.install import find_java, require_jars
-from mtfix.languagetool.server import LanguageToolServer
+from mtfix.languagetool.jvm import LanguageToolServer
 from mtfix.languagetool.settings import MIB, LanguageToolSettings, java_size
 
 STOP_PATH = "/mtfix/stop"

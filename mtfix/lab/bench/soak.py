@@ -31,7 +31,7 @@ from typing import Any
 
 from mtfix.lab.bench import write_result
 from mtfix.lab.bench.batch import generate_corpus
-from mtfix.languagetool.server import rss_bytes
+from mtfix.languagetool.jvm import rss_bytes
 from mtfix.languagetool.settings import MIB, java_size, parse_size, rss_margin
 
 DOCUMENTS = 2000
