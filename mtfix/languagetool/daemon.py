@@ -264,7 +264,12 @@ def run(directory: Path, idle: float) -> int:
     except BlockingIOError:
         print("mtfix daemon: another daemon holds the lock", file=sys.stderr)
         return 1
-    supervisor = Supervisor(idle_timeout=idle, stoppable=True, exit_on_failure=True).start()
+    # C1 only: a translator waits for the first answer of the day, and over the daemon's life of
+    # sporadic checks C2 never paid back its compile time here (README, Reliability and limits).
+    settings = LanguageToolSettings.from_env(jit="quick")
+    supervisor = Supervisor(
+        settings, idle_timeout=idle, stoppable=True, exit_on_failure=True
+    ).start()
 
     def stop_now(signum: int, frame: object) -> None:
         supervisor.request_stop(f"signal {signal.Signals(signum).name}")

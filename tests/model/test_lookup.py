@@ -31,7 +31,9 @@ def test_paths_are_paths_and_names_are_names(
     assert resolve(str(local)) == local
     assert resolve("./mine") == Path("./mine")
     assert resolve("../" + tmp_path.name + "/mine").resolve() == local
-    with pytest.raises(ModelLoadError, match=r"mine: no such model directory in .*models .*\./mine"):
+    with pytest.raises(
+        ModelLoadError, match=r"mine: no such model directory in .*models .*\./mine"
+    ):
         resolve("mine")
     with pytest.raises(ModelLoadError, match=r"\./gone: no such model directory"):
         resolve("./gone")
