@@ -30,7 +30,7 @@ from mtfix.batch.inputs import Doc, Source, discover, documents
 from mtfix.batch.manifest import FINISHED, Manifest, Record
 from mtfix.batch.worker import Outcome, Task
 from mtfix.formats.base import require_cat_extra
-from mtfix.io import InputError
+from mtfix.io import InputError, OutputError, check_output_dir
 from mtfix.pipeline import PipelineOptions
 
 LOCK_NAME = ".batch.lock"
@@ -195,7 +195,7 @@ class _Run:
         if outcome.result is not None and doc.source.kind in PER_FILE:
             try:
                 self._write(doc, outcome.result)
-            except InputError as exc:
+            except (InputError, OutputError) as exc:
                 error = str(exc)
         if outcome.result is None or error is not None:
             state = "invalid" if outcome.invalid else "failed"
@@ -229,6 +229,8 @@ class _Run:
 def run_batch(opts: BatchOptions) -> BatchResult:
     """Clean every document of ``opts.inputs`` into ``opts.out_dir``; see the module docs."""
     start = time.perf_counter()
+    # An output directory that cannot be written fails before any input is read.
+    check_output_dir(opts.out_dir)
     sources, options = _inputs(opts)
     opts.out_dir.mkdir(parents=True, exist_ok=True)
     with _exclusive(opts.out_dir), Manifest(opts.out_dir) as manifest:
@@ -238,6 +240,8 @@ def run_batch(opts: BatchOptions) -> BatchResult:
         run = _Run(opts, manifest, sources, options)
         docs = run.plan()
         total = sum(run.pending.values())
+        # The LanguageTool servers' requests, restarts and recycles during this run.
+        languagetool: dict[str, Any] | None = None
         if total:
             engine = make_engine(opts.engine, run.options, opts.jobs, opts.address)
             with (
@@ -256,6 +260,7 @@ def run_batch(opts: BatchOptions) -> BatchResult:
                     bar.update(1)
                     elapsed = bar.format_dict["elapsed"] or 1e-9
                     bar.set_postfix(sentences_per_s=f"{run.sentences / elapsed:.1f}", refresh=False)
+                languagetool = engine.languagetool()
         run.finish()
         records = {r.key: r for r in manifest.records()}
         inconsistent = summary.inconsistent(docs, records)
@@ -268,6 +273,7 @@ def run_batch(opts: BatchOptions) -> BatchResult:
                 "signature": run.signature,
                 "engine": opts.engine,
                 "jobs": opts.jobs or os.cpu_count(),
+                "languagetool": languagetool,
             },
             inconsistent,
         )

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mtfix import mqm
+import mtfix.mqm as mqm
 from mtfix.batch.inputs import Doc
 from mtfix.batch.manifest import Record
 from mtfix.core import category_key

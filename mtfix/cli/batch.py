@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from mtfix import detect
+import mtfix.detect as detect
 from mtfix.batch.runner import DEFAULT_GLOBS, BatchOptions, run_batch
 from mtfix.batch.summary import render
 from mtfix.cli import EPILOG

@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from mtfix import lexicon
+import mtfix.lexicon as lexicon
 from mtfix.core import Document, Flag, Severity, Span
 from mtfix.detect import parse
 from mtfix.lexicon import articles

@@ -39,7 +39,7 @@ from itertools import pairwise
 
 from rapidfuzz import fuzz
 
-from mtfix import lexicon
+import mtfix.lexicon as lexicon
 from mtfix.core import Document, Flag, Severity, Span
 from mtfix.detect import parse
 from mtfix.detect.context import DETECTOR, Context, artifact_flag
@@ -85,6 +85,8 @@ MIN_REPEATED_CLAUSE = 5
 
 REPEAT_SIMILARITY = 90.0
 REPEAT_MIN_WORDS = 6
+# Near repeats are looked for among the last this many sentences sharing each three-word run.
+REPEAT_CANDIDATES = 16
 MAX_PHRASE_WORDS = 4
 
 
@@ -399,32 +401,63 @@ def _capitalised_elsewhere(ctx: Context, word: str, here: Span) -> bool:
     return False
 
 
+class _Earlier:
+    """The sentences seen so far, for finding one a new sentence repeats without comparing it
+    with all of them: an exact repeat by lookup, a near one among the last few sentences that
+    share a run of three words with it (two sentences 90% alike share most of theirs)."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.exact: set[str] = set()
+        self.by_trigram: dict[tuple[str, ...], list[int]] = {}
+
+    def add(self, words: list[str], normalised: str) -> None:
+        index = len(self.texts)
+        self.texts.append(normalised)
+        self.exact.add(normalised)
+        for trigram in set(zip(words, words[1:], words[2:], strict=False)):
+            holders = self.by_trigram.setdefault(trigram, [])
+            holders.append(index)
+            del holders[:-REPEAT_CANDIDATES]
+
+    def candidates(self, words: list[str]) -> list[str]:
+        found = {
+            i
+            for trigram in zip(words, words[1:], words[2:], strict=False)
+            for i in self.by_trigram.get(trigram, ())
+        }
+        return [self.texts[i] for i in sorted(found)]
+
+
 def repeated_sentences(ctx: Context) -> Iterator[Flag]:
-    seen: list[str] = []
+    earlier = _Earlier()
     paragraph = None
     for sentence in ctx.doc.sentences:
         # In a line-aligned corpus a line repeating another is two segments saying the same
         # thing (a recurring byline), not MT duplicating a sentence.
         if ctx.doc.lines and ctx.doc.paragraph_of(sentence) != paragraph:
-            paragraph, seen = ctx.doc.paragraph_of(sentence), []
+            paragraph, earlier = ctx.doc.paragraph_of(sentence), _Earlier()
         words = [w.lower() for w, _ in _words(ctx.doc, sentence)]
         normalised = " ".join(words)
         if len(words) >= REPEAT_MIN_WORDS:
-            for earlier in seen:
-                score = fuzz.ratio(normalised, earlier)
-                if score >= REPEAT_SIMILARITY:
-                    exact = normalised == earlier
-                    yield artifact_flag(
-                        sentence,
-                        "REPEATED_SENTENCE",
-                        "repeated-sentence",
-                        "this sentence repeats an earlier one"
-                        + ("" if exact else f" almost word for word ({score:.0f}% alike)"),
-                        suggestions=("",) if exact else (),
-                        confidence=0.9 if exact else 0.0,
-                    )
-                    break
-        seen.append(normalised)
+            exact = normalised in earlier.exact
+            score = 100.0 if exact else 0.0
+            if not exact:
+                for text in earlier.candidates(words):
+                    score = fuzz.ratio(normalised, text)
+                    if score >= REPEAT_SIMILARITY:
+                        break
+            if score >= REPEAT_SIMILARITY:
+                yield artifact_flag(
+                    sentence,
+                    "REPEATED_SENTENCE",
+                    "repeated-sentence",
+                    "this sentence repeats an earlier one"
+                    + ("" if exact else f" almost word for word ({score:.0f}% alike)"),
+                    suggestions=("",) if exact else (),
+                    confidence=0.9 if exact else 0.0,
+                )
+        earlier.add(words, normalised)
 
 
 def truncated_sentences(ctx: Context) -> Iterator[Flag]:

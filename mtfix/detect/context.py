@@ -3,12 +3,13 @@ makes a flag."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from mtfix.core import Document, Flag, Span
 from mtfix.detect import parse
+from mtfix.segment import QuoteIndex
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
@@ -23,9 +24,13 @@ class Context:
 
     doc: Document
     quoted: tuple[Span, ...]
+    _quotes: QuoteIndex = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_quotes", QuoteIndex(self.quoted))
 
     def in_quote(self, span: Span) -> bool:
-        return any(q.overlaps(span) for q in self.quoted)
+        return self._quotes.overlaps(span)
 
     @cached_property
     def parsed(self) -> list[tuple[Span, Doc]]:

@@ -23,12 +23,12 @@ lines are unrelated, and the first rule's counts apply.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from rapidfuzz.distance import DamerauLevenshtein
 
-from mtfix import lexicon
+import mtfix.lexicon as lexicon
 from mtfix.core import Document, Flag, Severity, Span
 
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:-[A-Z][a-z]+)*\b")
@@ -135,6 +135,14 @@ class EntityConsistencyDetector:
     def _variants(self, counts: Counter[str], names: set[str], one_text: bool) -> dict[str, str]:
         p = self.policy
         frequent = [w for w, c in counts.items() if c >= p.min_frequent_known and w in names]
+        # Names within the edit distance share a string reachable by as many deletions from
+        # each (symmetric deletion, as SymSpell does): an index of the frequent names' deletions
+        # gives each rare word its few candidates, where comparing it with every frequent name
+        # would cost the square of a corpus's names.
+        index: dict[str, list[str]] = defaultdict(list)
+        for other in frequent:
+            for variant in _deletions(other, MAX_DISTANCE):
+                index[variant].append(other)
         variants: dict[str, str] = {}
         for word, count in counts.items():
             if count > p.max_rare_count or len(word) < p.min_short_length:
@@ -142,8 +150,13 @@ class EntityConsistencyDetector:
             # A word this frequent is a real word or an established name, not a slip.
             if lexicon.zipf(word.lower()) >= lexicon.ENGLISH:
                 continue
+            candidates = {
+                other
+                for variant in _deletions(word, MAX_DISTANCE)
+                for other in index.get(variant, ())
+            }
             best: tuple[int, str] | None = None
-            for other in frequent:
+            for other in candidates:
                 if other == word or other[0] != word[0] or _is_inflection(word, other):
                     continue
                 if not self._variant_of(word, count, other, counts[other], one_text):
@@ -168,3 +181,16 @@ class EntityConsistencyDetector:
             return False
         long_once = known and count == 1 and min(len(word), len(other)) >= p.long_name
         return usual or long_once
+
+
+# The largest edit distance any policy allows (NameVariantPolicy.max_distance).
+MAX_DISTANCE = 2
+
+
+def _deletions(word: str, depth: int) -> set[str]:
+    """``word`` and every string made from it by deleting up to ``depth`` characters."""
+    found, frontier = {word}, {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        found |= frontier
+    return found

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Literal
 
-from mtfix import lexicon
+import mtfix.lexicon as lexicon
 from mtfix.core import Flag, Severity, Span
 from mtfix.detect import parse
 from mtfix.detect.context import Context, artifact_flag

