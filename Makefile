@@ -17,8 +17,8 @@ export MTFIX_CACHE
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test bootstrap system-deps venv languagetool model-cache lint bench eval ci-eval \
-	install-check clean-cache screenshots
+.PHONY: run test bootstrap system-deps venv languagetool languagetool-cds model-cache lint bench \
+	eval ci-eval install-check clean-cache screenshots
 
 run: bootstrap
 	$(BIN)/mtfix clean $(SEED)
@@ -26,7 +26,7 @@ run: bootstrap
 test: bootstrap
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bootstrap: system-deps venv languagetool model-cache
+bootstrap: system-deps venv languagetool languagetool-cds model-cache
 
 # Java and Maven ship with this machine image; Chromium (for the HTML report screenshot test and
 # the review page's browser test, which Playwright drives) does not. Install only what is
@@ -54,6 +54,11 @@ $(LT_STAMP): languagetool/pom.xml
 	  -DoutputDirectory=$(MTFIX_CACHE)/languagetool/$(LT_VERSION)/lib
 	touch $@
 
+# The class-data (AppCDS) archive of LanguageTool's classes, for a faster JVM start: built once
+# per JDK and jar set (a few seconds' check when it exists).
+languagetool-cds: $(LT_STAMP) $(VENV_STAMP)
+	$(BIN)/python -m mtfix.languagetool.cds
+
 # The backbone, then the shipped adapter merged and converted for the fast backend (each cached
 # by its inputs' digest; a retrained adapter is converted again on first use).
 model-cache: $(MODEL_STAMP)
@@ -73,6 +78,8 @@ bench: bootstrap
 	$(BIN)/python -m mtfix.lab.bench.commands
 	$(BIN)/python -m mtfix.lab.bench.batch
 	$(BIN)/python -m mtfix.lab.bench.serve
+	$(BIN)/python -m mtfix.lab.bench.soak
+	$(BIN)/python -m mtfix.lab.bench.large
 	$(BIN)/python -m mtfix.lab.devcheck --compare-backends
 
 # The README's picture of the review page, taken by its browser test (Debian's Chromium).

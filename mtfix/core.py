@@ -5,7 +5,7 @@ Nothing here does I/O or imports a heavy library, so every other module (and eve
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -75,23 +75,45 @@ class Document:
     # Stretches no edit may touch: inline tags and code placeholders.
     protected: tuple[Span, ...] = ()
     _line_starts: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    # Sorted indexes of the paragraphs', sentences' and aligned segments' spans, so that every
+    # lookup by position is a binary search: a stage that looks up each flag stays linear.
+    _paragraphs: _SpanIndex = field(init=False, repr=False, compare=False)
+    _sentences: _SpanIndex = field(init=False, repr=False, compare=False)
+    _aligned: _SpanIndex = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         starts = [0] + [i + 1 for i, ch in enumerate(self.text) if ch == "\n"]
         object.__setattr__(self, "_line_starts", tuple(starts))
+        object.__setattr__(self, "_paragraphs", _SpanIndex(self.paragraphs))
+        object.__setattr__(self, "_sentences", _SpanIndex(self.sentences))
+        object.__setattr__(self, "_aligned", _SpanIndex(tuple(a.span for a in self.aligned)))
 
     def sentences_in(self, span: Span) -> list[Span]:
-        return [s for s in self.sentences if span.contains(s)]
+        return [
+            self.sentences[i]
+            for i in self._sentences.near(span)
+            if span.contains(self.sentences[i])
+        ]
 
     def paragraph_of(self, span: Span) -> Span | None:
-        for p in self.paragraphs:
-            if p.contains(span):
-                return p
+        for i in self._paragraphs.near(span):
+            if self.paragraphs[i].contains(span):
+                return self.paragraphs[i]
         return None
+
+    def sentence_for(self, span: Span) -> Span:
+        """The sentence a flag belongs to: the first it touches, else the last before it (the
+        document must have sentences)."""
+        for i in self._sentences.near(span):
+            if span.touches(self.sentences[i]):
+                return self.sentences[i]
+        before = self._sentences.last_starting_at_or_before(span.start)
+        return self.sentences[before] if before is not None else self.sentences[0]
 
     def aligned_at(self, span: Span) -> Aligned | None:
         """The aligned segment a span lies in: how a flag names its CAT unit."""
-        for segment in self.aligned:
+        for i in self._aligned.near(span):
+            segment = self.aligned[i]
             if segment.span.contains(span) or segment.span.overlaps(span):
                 return segment
         return None
@@ -116,6 +138,41 @@ class Document:
         return line, offset - self._line_starts[line - 1] + 1
 
 
+def category_key(name: str) -> str:
+    """The one spelling of a category every detector's flags use: lower case, words joined by
+    hyphens (LanguageTool's "TYPOS" and "CONFUSED_WORDS" are "typos" and "confused-words"), so
+    counts and tables never split one category by case."""
+    return "-".join(name.strip().lower().replace("_", " ").split())
+
+
+class _SpanIndex:
+    """Spans in their given order, searchable by position when they are sorted and do not
+    overlap (a document's paragraphs, sentences and segments are); otherwise every lookup
+    falls back to all of them."""
+
+    __slots__ = ("_ends", "_n", "_sorted", "_starts")
+
+    def __init__(self, spans: Sequence[Span]) -> None:
+        self._n = len(spans)
+        self._starts = [s.start for s in spans]
+        self._ends = [s.end for s in spans]
+        self._sorted = all(a.end <= b.start for a, b in pairwise(spans))
+
+    def near(self, span: Span) -> range:
+        """Indexes, in order, of every span that may contain, overlap or touch ``span``: those
+        ending at or after its start and starting at or before its end."""
+        if not self._sorted:
+            return range(self._n)
+        return range(bisect_left(self._ends, span.start), bisect_right(self._starts, span.end))
+
+    def last_starting_at_or_before(self, offset: int) -> int | None:
+        if not self._sorted:
+            found = [i for i, start in enumerate(self._starts) if start <= offset]
+            return found[-1] if found else None
+        i = bisect_right(self._starts, offset) - 1
+        return i if i >= 0 else None
+
+
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
@@ -128,7 +185,9 @@ class Flag:
 
     ``confidence`` is the detector's confidence that ``suggestions[0]`` is the right fix; the rules
     rewriter applies it automatically only above a threshold, so a detector that is unsure leaves
-    it at 0 and the flag stays a suggestion for a human.
+    it at 0 and the flag stays a suggestion for a human. ``category`` is stored as
+    :func:`category_key` spells it. ``merged`` names the flags of other detectors that reported
+    the same problem and were folded into this one (``"languagetool:EN_UNPAIRED_QUOTES"``).
     """
 
     span: Span
@@ -139,6 +198,10 @@ class Flag:
     severity: Severity = Severity.WARNING
     suggestions: tuple[str, ...] = ()
     confidence: float = 0.0
+    merged: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "category", category_key(self.category))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -150,6 +213,7 @@ class Flag:
             "severity": self.severity.value,
             "message": self.message,
             "suggestions": list(self.suggestions),
+            "merged": list(self.merged),
         }
 
 

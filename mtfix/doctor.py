@@ -6,8 +6,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from mtfix.languagetool import LANGUAGETOOL_VERSION
+from mtfix.languagetool import LANGUAGETOOL_VERSION, cds, daemon
 from mtfix.languagetool import server as lt
+from mtfix.languagetool.settings import java_size
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,26 @@ def run_checks() -> Iterator[CheckOutcome]:
         return
     yield CheckOutcome("languagetool", True, f"version {LANGUAGETOOL_VERSION} in {jars}")
 
+    archive = cds.archive(java)
+    # Not a failure: without the archive the JVM only starts slower.
+    yield CheckOutcome(
+        "class-data archive",
+        True,
+        str(archive) if archive else "not built: the JVM starts slower (make languagetool-cds)",
+    )
+
     started = time.monotonic()
     try:
         with lt.LanguageToolServer() as server:
-            detail = f"started on {server.url} in {time.monotonic() - started:.1f}s"
+            detail = (
+                f"started on {server.url} in {time.monotonic() - started:.1f}s "
+                f"(heap {java_size(server.settings.heap)})"
+            )
     except lt.LanguageToolError as exc:
         yield CheckOutcome("server", False, str(exc), "check the java version and free memory")
         return
     yield CheckOutcome("server", True, detail)
+
+    state = daemon.status()
+    running = f"pid {state['pid']} at {state['url']}" if state else "not running"
+    yield CheckOutcome("daemon", True, f"{running} ({daemon.daemon_dir()})")

@@ -2,10 +2,12 @@
 
 MQM (Multidimensional Quality Metrics, the typology behind professional translation QA) sorts
 errors into dimensions and weighs them by severity: minor 1, major 5, critical 10 points; the
-penalty is the points per 100 words. Every detector's category maps here by its lower-cased name
-(LanguageTool's "TYPOS" and mtfix's "typos" are one key), so reports, batch triage and eval all
-classify a flag the same way. A category may pin a severity (a broken placeholder is always
-critical); otherwise the detector's own severity decides: an error is major, anything less minor.
+penalty is the points per 100 words. Every detector's category maps here by its one spelling,
+:func:`mtfix.core.category_key` (LanguageTool's "TYPOS" is "typos", "CONFUSED_WORDS" is
+"confused-words"; a flag stored before that spelling was fixed classifies the same), so
+reports, batch triage and eval all classify a flag the same way. A category may pin a severity
+(a broken placeholder is always critical); otherwise the detector's own severity decides: an
+error is major, anything less minor.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from mtfix.core import Flag, Severity
+from mtfix.core import Flag, Severity, category_key
 
 
 class Dimension(StrEnum):
@@ -58,7 +60,7 @@ A, L, T, S, LC, M = (
 )
 MINOR, MAJOR, CRITICAL = MQMSeverity.MINOR, MQMSeverity.MAJOR, MQMSeverity.CRITICAL
 
-# category (lower case) -> (dimension, pinned severity or None for the flag's own).
+# category (as category_key spells it) -> (dimension, pinned severity or None for the flag's own).
 CATEGORIES: dict[str, tuple[Dimension, MQMSeverity | None]] = {
     # LanguageTool's categories.
     "typos": (L, None),
@@ -67,21 +69,21 @@ CATEGORIES: dict[str, tuple[Dimension, MQMSeverity | None]] = {
     "casing": (L, MINOR),
     "typography": (L, MINOR),
     "compounding": (L, MINOR),
-    "confused_words": (A, None),
-    "false_friends": (A, None),
+    "confused-words": (A, None),
+    "false-friends": (A, None),
     "semantics": (A, None),
     "collocations": (L, None),
-    "nonstandard_phrases": (L, MINOR),
+    "nonstandard-phrases": (L, MINOR),
     "misc": (L, None),
     "repetitions": (L, MINOR),
     "redundancy": (S, MINOR),
     "style": (S, MINOR),
-    "repetitions_style": (S, MINOR),
-    "plain_english": (S, MINOR),
-    "gender_neutrality": (S, MINOR),
+    "repetitions-style": (S, MINOR),
+    "plain-english": (S, MINOR),
+    "gender-neutrality": (S, MINOR),
     "wikipedia": (S, MINOR),
-    "american_english_style": (LC, MINOR),
-    "british_english": (LC, MINOR),
+    "american-english-style": (LC, MINOR),
+    "british-english": (LC, MINOR),
     "regionalisms": (LC, MINOR),
     # mtfix's MT-artifact and syntax detectors.
     "name-consistency": (A, MAJOR),
@@ -115,7 +117,7 @@ DEFAULT = (L, None)
 
 
 def classify(category: str, severity: Severity = Severity.WARNING) -> Classification:
-    dimension, pinned = CATEGORIES.get(category.lower(), DEFAULT)
+    dimension, pinned = CATEGORIES.get(category_key(category), DEFAULT)
     if pinned is None:
         pinned = MAJOR if severity is Severity.ERROR else MINOR
     return Classification(dimension, pinned)

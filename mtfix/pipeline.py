@@ -12,14 +12,19 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from mtfix import __version__, detect, mqm, progress, rewrite
+import mtfix.detect as detect
+import mtfix.mqm as mqm
+import mtfix.progress as progress
+import mtfix.rewrite as rewrite
 from mtfix.core import Candidate, Document, Edit, Flag, Span, Target, apply_edits
+from mtfix.detect.merge import one_per_problem
 from mtfix.io import InputError
 from mtfix.languagetool import LANGUAGETOOL_VERSION
 from mtfix.model import DEFAULT_MODEL
 from mtfix.model.backends import AUTO
 from mtfix.rewrite import Rewriter, RewriterSettings
 from mtfix.segment import segment
+from mtfix.version import __version__
 
 if TYPE_CHECKING:
     from mtfix.detect.qa.glossary import Glossary
@@ -84,8 +89,10 @@ class PipelineOptions:
 
 
 def flag_record(doc: Document, flag: Flag) -> dict[str, Any]:
-    """A flag as JSON: its offsets, its MQM class and, in a bilingual document, its unit id."""
+    """A flag as JSON: its offsets, the line and column it starts at (1-based), its MQM class
+    and, in a bilingual document, its unit id."""
     record = flag.to_dict()
+    record["line"], record["column"] = doc.line_col(flag.span.start)
     classification = mqm.of(flag)
     record["mqm"] = {
         "dimension": classification.dimension.value,
@@ -165,11 +172,7 @@ class CleanResult:
 
 def sentence_for(doc: Document, span: Span) -> Span:
     """The sentence a flag belongs to: the first it touches, else the last before it."""
-    for sentence in doc.sentences:
-        if span.touches(sentence):
-            return sentence
-    before = [s for s in doc.sentences if s.start <= span.start]
-    return before[-1] if before else doc.sentences[0]
+    return doc.sentence_for(span)
 
 
 class Pipeline:
@@ -225,12 +228,9 @@ class Pipeline:
         """The flags of ``doc``; with ``proposals``, also the rewriters' ranked proposals for
         the flagged sentences (nothing is applied)."""
         detectors = self.detectors + (self.bilingual_detectors() if doc.aligned else [])
-        flags: list[Flag] = []
-        for detector in detectors:
-            with progress.stage(f"detect: {detector.name}", len(doc.sentences)) as advance:
-                flags += detector.detect(doc)
-                advance(len(doc.sentences))
+        flags = detect.run(detectors, doc)
         flags.sort(key=lambda f: (f.span.start, f.span.end, f.detector, f.rule))
+        flags = one_per_problem(doc, flags)
         if not proposals or not doc.sentences:
             return CheckResult(doc, tuple(flags))
         return CheckResult(doc, tuple(flags), self._propose(doc, flags)[1])

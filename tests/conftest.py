@@ -2,24 +2,33 @@
 
 A test that needs LanguageTool (it checks text with the default detectors, or runs a command that
 does) is marked ``languagetool`` (per test, or per module with ``pytestmark``); the first one
-starts the server, and every later one, and its subprocesses (the CLI, batch workers), talk to it
-through ``MTFIX_LANGUAGETOOL_URL``, so the JVM starts once. Unmarked tests never start Java:
-``pytest -m "not languagetool"`` runs on a machine without it.
+starts the server (supervised, as every mtfix server is), and every later one, and its
+subprocesses (the CLI, batch workers), talk to it through ``MTFIX_LANGUAGETOOL_URL``, so the JVM
+starts once. Unmarked tests never start Java: ``pytest -m "not languagetool"`` runs on a machine
+without it.
+
+No test may leave a LanguageTool daemon behind, nor use the user's: ``MTFIX_NO_DAEMON`` is set
+for the session and ``MTFIX_DAEMON_DIR`` points into the session's temporary directory; the
+daemon's own tests unset the first and give each test a directory of its own.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from mtfix.core import Document, Span
-from mtfix.languagetool.server import LanguageToolServer
+from mtfix.languagetool.supervisor import Supervisor
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpora" / "geneva-summit-mt.txt"
+
+os.environ["MTFIX_NO_DAEMON"] = "1"
+os.environ.setdefault("MTFIX_DAEMON_DIR", tempfile.mkdtemp(prefix="mtfix-test-daemon-"))
 
 
 @pytest.fixture(autouse=True)
@@ -33,9 +42,10 @@ def languagetool_url() -> Iterator[str]:
     if url := os.environ.get("MTFIX_LANGUAGETOOL_URL"):
         yield url
         return
-    with LanguageToolServer() as server:
+    with Supervisor() as server:
         os.environ["MTFIX_LANGUAGETOOL_URL"] = server.url
         try:
+            server.wait_ready()
             yield server.url
         finally:
             del os.environ["MTFIX_LANGUAGETOOL_URL"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mtfix import mqm
-from mtfix.core import Flag, Severity, Span
+from mtfix.core import Flag, Severity, Span, category_key
 
 
 def _flag(category: str, severity: Severity = Severity.WARNING) -> Flag:
@@ -56,3 +56,19 @@ def test_an_unknown_category_counts_by_the_default_and_the_flags_severity(catego
 def test_a_stored_flag_counts_as_it_did_when_raised() -> None:
     flag = _flag("TYPOS", Severity.ERROR)
     assert mqm.of_record(flag.to_dict()) == mqm.of(flag)
+
+
+@pytest.mark.parametrize(
+    "raw, key",
+    [
+        ("TYPOS", "typos"),
+        ("PUNCTUATION", "punctuation"),
+        ("punctuation", "punctuation"),
+        ("CONFUSED_WORDS", "confused-words"),
+        ("Name Consistency", "name-consistency"),
+    ],
+)
+def test_every_category_is_spelt_one_way(raw: str, key: str) -> None:
+    assert category_key(raw) == key
+    assert _flag(raw).category == key
+    assert mqm.classify(raw) == mqm.classify(key)

@@ -50,3 +50,23 @@ def test_qa_named_in_detectors_runs_once_with_the_runs_glossary() -> None:
     assert [d.name for d in pipeline.detectors] == ["mt-artifacts"]
     (qa,) = pipeline.bilingual_detectors()
     assert getattr(qa, "glossary", None) is options.glossary
+
+
+@pytest.mark.languagetool
+def test_reduplication_survives_clean_and_stutter_does_not() -> None:
+    said = "The fans called again and again and again and again for more and more songs."
+    assert clean(said, model=None).text == said
+    doubled = "They develop hypersonic weapons and hypersonic weapons, officials said."
+    assert clean(doubled, model=None).text == "They develop hypersonic weapons, officials said."
+
+
+@pytest.mark.languagetool
+def test_japanese_mt_typography_and_fragments_are_repaired() -> None:
+    text = (
+        "It rained for a hour in Tokyo on the １４th。The ceremony will be held next week. "
+        "Will be held.\n\nThe mayor said 「I will go.」"
+    )
+    assert clean(text, model=None).text == (
+        "It rained for an hour in Tokyo on the 14th. The ceremony will be held next week."
+        '\n\nThe mayor said "I will go."'
+    )

@@ -2,11 +2,16 @@
 they complete. Each keeps a bounded number of tasks in flight, so a huge corpus is never all in
 memory, and each shares LanguageTool servers rather than starting one per worker:
 
-- ``local``: a :class:`concurrent.futures.ProcessPoolExecutor`; the driver starts one server
-  (unless ``MTFIX_LANGUAGETOOL_URL`` names one already) and every worker uses it. LanguageTool
-  answers concurrent requests on its own threads, so the workers' checks run in parallel.
-- ``ray``: Ray tasks on a cluster (a local one without ``--address``); one server per node, held
-  by an actor pinned to that node, and each task uses its own node's server.
+- ``local``: a :class:`concurrent.futures.ProcessPoolExecutor`; the driver runs one supervised
+  server (unless ``MTFIX_LANGUAGETOOL_URL`` names one already) and every worker uses its URL.
+  LanguageTool answers concurrent requests on its own threads, so the workers' checks run in
+  parallel.
+- ``ray``: Ray tasks on a cluster (a local one without ``--address``); one supervised server per
+  node, held by an actor pinned to that node, and each task uses its own node's server.
+
+A supervised server (:class:`~mtfix.languagetool.supervisor.Supervisor`) keeps one URL while it
+restarts a JVM that died or hung and recycles it on schedule, so every worker sees the restarted
+server; :meth:`Engine.languagetool` reports what it did, for ``summary.json``.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from typing import Any, Literal, Protocol
 
 from mtfix.batch.worker import URL_ENV, Outcome, Task, clean_document, init_local_worker
 from mtfix.core import UnavailableError
-from mtfix.languagetool.server import LanguageToolServer
+from mtfix.languagetool.http import supervisor_status
+from mtfix.languagetool.supervisor import Supervisor
 from mtfix.pipeline import PipelineOptions
 
 EngineName = Literal["local", "ray"]
@@ -44,9 +50,32 @@ class Engine(Protocol):
 
     def run(self, tasks: Iterable[Task]) -> Iterator[Outcome]: ...
 
+    def languagetool(self) -> dict[str, Any] | None: ...
+
 
 def _needs_languagetool(options: PipelineOptions) -> bool:
     return "languagetool" in options.detectors
+
+
+# What summary.json reports of the LanguageTool servers a run used.
+_COUNTERS = ("requests", "restarts", "recycles")
+
+
+def languagetool_report(
+    stats: Iterable[dict[str, Any]], before: Iterable[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """The servers' counters summed over nodes, less what they had counted before this run
+    (a server that was already running)."""
+    stats, before = list(stats), list(before)
+    report: dict[str, Any] = {
+        k: sum(int(s.get(k, 0)) for s in stats) - sum(int(b.get(k, 0)) for b in before)
+        for k in _COUNTERS
+    }
+    report["servers"] = len(stats)
+    if stats:
+        report["heap"] = stats[0].get("heap")
+        report["events"] = [e for s in stats for e in s.get("events", ()) if e["kind"] != "started"]
+    return report
 
 
 class LocalEngine:
@@ -55,12 +84,18 @@ class LocalEngine:
         self.jobs = jobs or os.cpu_count() or 1
         self._stack = contextlib.ExitStack()
         self._pool: ProcessPoolExecutor | None = None
+        self._supervisor: Supervisor | None = None
+        self._shared_url: str | None = None
+        self._before: dict[str, Any] | None = None
 
     def __enter__(self) -> LocalEngine:
         with self._stack as stack:
             url = os.environ.get(URL_ENV)
             if url is None and _needs_languagetool(self.options):
-                url = stack.enter_context(LanguageToolServer()).url
+                self._supervisor = stack.enter_context(Supervisor())
+                url = self._supervisor.url
+            elif url is not None:
+                self._shared_url, self._before = url, supervisor_status(url)
             # spawn, not fork: the driver holds a SQLite connection and threads (tqdm, the
             # server's log), neither of which survives a fork cleanly.
             self._pool = ProcessPoolExecutor(
@@ -80,6 +115,13 @@ class LocalEngine:
         tb: TracebackType | None,
     ) -> None:
         self._stack.close()
+
+    def languagetool(self) -> dict[str, Any] | None:
+        if self._supervisor is not None:
+            return languagetool_report([self._supervisor.stats()])
+        if self._shared_url is not None and (now := supervisor_status(self._shared_url)):
+            return languagetool_report([now], [self._before] if self._before else [])
+        return None
 
     def run(self, tasks: Iterable[Task]) -> Iterator[Outcome]:
         assert self._pool is not None, "use the engine as a context manager"
@@ -113,13 +155,16 @@ class LocalEngine:
 
 
 class LanguageToolNode:
-    """A Ray actor that owns one LanguageTool server on its node."""
+    """A Ray actor that owns one supervised LanguageTool server on its node."""
 
     def __init__(self) -> None:
-        self._server = LanguageToolServer().start()
+        self._supervisor = Supervisor().start()
 
     def url(self) -> str:
-        return self._server.url
+        return self._supervisor.url
+
+    def stats(self) -> dict[str, Any]:
+        return self._supervisor.stats()
 
 
 def clean_on_node(options: PipelineOptions, urls: dict[str, str], task: Task) -> Outcome:
@@ -175,6 +220,13 @@ class RayEngine:
         ]
         urls = ray.get([actor.url.remote() for actor in self._actors])
         self._urls = dict(zip(nodes, urls, strict=True))
+
+    def languagetool(self) -> dict[str, Any] | None:
+        import ray
+
+        if not self._actors:
+            return None
+        return languagetool_report(ray.get([actor.stats.remote() for actor in self._actors]))
 
     def __exit__(
         self,

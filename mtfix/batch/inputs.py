@@ -15,16 +15,18 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
-from mtfix import formats
+import mtfix.formats as formats
 from mtfix.formats import Unit
-from mtfix.io import InputError, decode, read_bytes
+from mtfix.io import InputError, decode, max_input_bytes, read_bytes
 
 SourceKind = Literal["text", "jsonl", "cat"]
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 # Enough of a file to tell a CAT file from text where its extension says nothing.
 _HEAD_BYTES = 4096
+# How much of an over-long JSONL line is read at a time while skipping it.
+_SKIP_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -159,49 +161,93 @@ def _cat_document(source: Source) -> Doc:
     return Doc(source.output, source, source.output, key_digest, text=text, units=cat.units)
 
 
+def _bounded_lines(handle: BinaryIO, limit: int) -> Iterator[tuple[int, bytes | None]]:
+    """Each line of ``handle`` with its 1-based number, or None for a line longer than
+    ``limit`` bytes (read past, never held whole)."""
+    number = 0
+    while True:
+        line = handle.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield number, line
+            continue
+        while line and not line.endswith(b"\n"):
+            line = handle.readline(_SKIP_BYTES)
+        yield number, None
+
+
+def _doc_id(record: dict[str, Any], id_field: str, where: str, number: int) -> str:
+    """The record's id: a string, or an integer written in decimal (so ``12`` and ``"12"`` are
+    one id, and the second is a duplicate); with no id field, the line number, as ``line:N``
+    so that it can never pass for an id of the file's own."""
+    if id_field not in record:
+        return line_id(number)
+    value = record[id_field]
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        kind = "null" if value is None else type(value).__name__
+        raise InputError(f"{where}: field {id_field!r} must be a string or an integer, not {kind}")
+    doc_id = str(value)
+    if not doc_id.strip():
+        raise InputError(f"{where}: field {id_field!r} is empty")
+    return doc_id
+
+
+def line_id(number: int) -> str:
+    return f"line:{number}"
+
+
 def _jsonl_documents(source: Source, id_field: str, text_field: str) -> Iterator[Doc]:
     name = str(source.path)
+    limit = max_input_bytes()
     try:
-        data = read_bytes(source.path)
-    except InputError as exc:
-        yield Doc(source.output, source, source.output, "unread", error=str(exc))
+        handle = open(source.path, "rb")  # noqa: SIM115 (read lazily, closed below)
+    except OSError as exc:
+        reason = "permission denied" if isinstance(exc, PermissionError) else exc.strerror
+        yield Doc(source.output, source, source.output, "unread", error=f"{name}: {reason}")
         return
-    seen: set[str] = set()
-    for number, raw in enumerate(data.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        where = f"{name}:{number}"
-        doc_digest = digest(raw)
-        doc_id = str(number)
-        error: str | None = None
-        text: str | None = None
-        record: Any = None
-        try:
-            record = json.loads(decode(raw, where))
-            if not isinstance(record, dict):
-                raise InputError(f"{where}: expected a JSON object")
-            if record.get(id_field) is not None:
-                doc_id = str(record[id_field])
-            value = record.get(text_field)
-            if not isinstance(value, str):
-                raise InputError(f"{where}: no string field {text_field!r}")
-            # As for a text file, empty text is an error rather than an empty output.
-            if not value.strip():
-                raise InputError(f"{where}: field {text_field!r} is empty")
-            text = value
-        except InputError as exc:
-            error = str(exc)
-        except json.JSONDecodeError as exc:
-            error = f"{where}: invalid JSON ({exc.msg} at column {exc.colno})"
-        if doc_id in seen:
-            text, error = None, f"{where}: duplicate {id_field} {doc_id!r}"
-            # Keyed by line so that the duplicate gets a manifest row of its own.
-            doc_id = f"{doc_id}@{number}"
-        seen.add(doc_id)
-        key = f"{source.output}#{doc_id}"
-        if error is not None:
-            record = None
-        yield Doc(key, source, doc_id, doc_digest, text, error, number, record)
+    first_line: dict[str, int] = {}
+    with handle:
+        for number, raw in _bounded_lines(handle, limit):
+            if raw is not None and not raw.strip():
+                continue
+            where = f"{name}:{number}"
+            doc_digest = digest(raw) if raw is not None else f"unread:{number}"
+            doc_id = line_id(number)
+            error: str | None = None
+            text: str | None = None
+            record: Any = None
+            try:
+                if raw is None:
+                    raise InputError(f"{where}: line longer than the {limit} byte input limit")
+                record = json.loads(decode(raw, where))
+                if not isinstance(record, dict):
+                    raise InputError(f"{where}: expected a JSON object")
+                doc_id = _doc_id(record, id_field, where, number)
+                value = record.get(text_field)
+                if not isinstance(value, str):
+                    raise InputError(f"{where}: no string field {text_field!r}")
+                # As for a text file, empty text is an error rather than an empty output.
+                if not value.strip():
+                    raise InputError(f"{where}: field {text_field!r} is empty")
+                text = value
+            except InputError as exc:
+                error = str(exc)
+            except json.JSONDecodeError as exc:
+                error = f"{where}: invalid JSON ({exc.msg} at column {exc.colno})"
+            if doc_id in first_line:
+                text = None
+                error = (
+                    f"{where}: duplicate {id_field} {doc_id!r} (first on line {first_line[doc_id]})"
+                )
+                # Keyed by line so that the duplicate gets a manifest row of its own.
+                doc_id = f"{doc_id}@{number}"
+            first_line[doc_id] = number
+            key = f"{source.output}#{doc_id}"
+            if error is not None:
+                record = None
+            yield Doc(key, source, doc_id, doc_digest, text, error, number, record)
 
 
 def documents(sources: Sequence[Source], id_field: str, text_field: str) -> Iterator[Doc]:

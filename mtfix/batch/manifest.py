@@ -124,6 +124,10 @@ class Manifest:
             ),
         )
 
+    def signatures(self) -> set[str]:
+        """The option signatures the manifest's documents were processed with."""
+        return {row[0] for row in self._db.execute("SELECT DISTINCT signature FROM documents")}
+
     def records(self) -> Iterator[Record]:
         for row in self._db.execute(f"{_SELECT} ORDER BY key"):
             yield _record(row)

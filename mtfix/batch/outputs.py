@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from mtfix import formats
+import mtfix.formats as formats
 from mtfix.batch.inputs import digest as digest_of
 from mtfix.formats import Change
 from mtfix.io import InputError, atomic_writer, read_bytes, write_text

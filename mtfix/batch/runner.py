@@ -30,7 +30,7 @@ from mtfix.batch.inputs import Doc, Source, discover, documents
 from mtfix.batch.manifest import FINISHED, Manifest, Record
 from mtfix.batch.worker import Outcome, Task
 from mtfix.formats.base import require_cat_extra
-from mtfix.io import InputError
+from mtfix.io import InputError, OutputError, check_output_dir
 from mtfix.pipeline import PipelineOptions
 
 LOCK_NAME = ".batch.lock"
@@ -55,6 +55,8 @@ class BatchOptions:
     # The text each input text file translates: a file (one text input) or a directory that
     # mirrors the inputs.
     source: Path | None = None
+    # Redo into an --out made with other options (its documents are redone with these).
+    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,24 @@ def _exclusive(out_dir: Path) -> Iterator[None]:
         except BlockingIOError:
             raise InputError(f"{out_dir}: another batch is writing to this directory") from None
         yield
+
+
+def _same_options(out_dir: Path, manifest: Manifest, signature: str) -> None:
+    """Refuse to mix outputs of two option sets in one directory, naming what differs."""
+    others = manifest.signatures() - {signature}
+    if not others:
+        return
+    ours = dict(part.split(":", 1) for part in signature.split("|"))
+    theirs = dict(part.split(":", 1) for part in sorted(others)[0].split("|"))
+    differ = [
+        f"{k} {theirs.get(k, 'none')} -> {ours.get(k, 'none')}"
+        for k in sorted(ours.keys() | theirs.keys())
+        if ours.get(k) != theirs.get(k)
+    ]
+    raise InputError(
+        f"{out_dir}: made with other options ({', '.join(differ)}); "
+        "use --force to redo its documents with these, or another --out"
+    )
 
 
 def _inputs(opts: BatchOptions) -> tuple[list[Source], PipelineOptions]:
@@ -175,7 +195,7 @@ class _Run:
         if outcome.result is not None and doc.source.kind in PER_FILE:
             try:
                 self._write(doc, outcome.result)
-            except InputError as exc:
+            except (InputError, OutputError) as exc:
                 error = str(exc)
         if outcome.result is None or error is not None:
             state = "invalid" if outcome.invalid else "failed"
@@ -209,13 +229,19 @@ class _Run:
 def run_batch(opts: BatchOptions) -> BatchResult:
     """Clean every document of ``opts.inputs`` into ``opts.out_dir``; see the module docs."""
     start = time.perf_counter()
+    # An output directory that cannot be written fails before any input is read.
+    check_output_dir(opts.out_dir)
     sources, options = _inputs(opts)
     opts.out_dir.mkdir(parents=True, exist_ok=True)
     with _exclusive(opts.out_dir), Manifest(opts.out_dir) as manifest:
+        if not opts.force:
+            _same_options(opts.out_dir, manifest, options.signature())
         outputs.sweep_temporaries(opts.out_dir)
         run = _Run(opts, manifest, sources, options)
         docs = run.plan()
         total = sum(run.pending.values())
+        # The LanguageTool servers' requests, restarts and recycles during this run.
+        languagetool: dict[str, Any] | None = None
         if total:
             engine = make_engine(opts.engine, run.options, opts.jobs, opts.address)
             with (
@@ -234,6 +260,7 @@ def run_batch(opts: BatchOptions) -> BatchResult:
                     bar.update(1)
                     elapsed = bar.format_dict["elapsed"] or 1e-9
                     bar.set_postfix(sentences_per_s=f"{run.sentences / elapsed:.1f}", refresh=False)
+                languagetool = engine.languagetool()
         run.finish()
         records = {r.key: r for r in manifest.records()}
         inconsistent = summary.inconsistent(docs, records)
@@ -246,6 +273,7 @@ def run_batch(opts: BatchOptions) -> BatchResult:
                 "signature": run.signature,
                 "engine": opts.engine,
                 "jobs": opts.jobs or os.cpu_count(),
+                "languagetool": languagetool,
             },
             inconsistent,
         )

@@ -4,7 +4,10 @@ done in earlier runs included) and a rerun that had nothing to do still reports 
 
 The flags left in each document are weighed as MQM errors (:mod:`mtfix.mqm`): ``triage.csv``
 ranks documents by MQM penalty per 100 words, worst first, and ``summary.json`` breaks the
-batch's flags down by MQM dimension. ``consistency.jsonl`` lists the sources the batch translates
+batch's flags down by MQM dimension. A document whose edits replaced or deleted most of its words
+(``words_changed``, the share of its words) ranks above all others whatever its penalty: with
+little text left it has few flags left, yet it is the one a person must read first.
+``consistency.jsonl`` lists the sources the batch translates
 more than one way across documents (within one document the QA checks already flag them).
 """
 
@@ -19,9 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mtfix import mqm
+import mtfix.mqm as mqm
 from mtfix.batch.inputs import Doc
 from mtfix.batch.manifest import Record
+from mtfix.core import category_key
 from mtfix.detect.qa import translated_two_ways
 from mtfix.io import write_text
 
@@ -30,6 +34,8 @@ TRIAGE_NAME = "triage.csv"
 ERRORS_NAME = "errors.jsonl"
 CONSISTENCY_NAME = "consistency.jsonl"
 TRIAGE_TOP_CATEGORIES = 3
+# A document with at least this share of its words changed or deleted was gutted, not polished.
+GUTTED_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,8 @@ def build(
     origins: Counter[str] = Counter()
     for record in done:
         assert record.result is not None
-        categories.update(f["category"] for f in record.result["flags"])
+        # Spelt as flags spell them now, also in a manifest written before they all were.
+        categories.update(category_key(f["category"]) for f in record.result["flags"])
         origins.update(e["origin"] for e in record.result["edits"])
     minutes = run.wall_s / 60
     words = sum(r.words for r in done)
@@ -132,13 +139,15 @@ def _triage_csv(docs: Sequence[Doc], records: dict[str, Record]) -> str:
         if record is None or record.result is None:
             continue
         flags = record.result["flags"]
-        top = Counter(f["category"] for f in flags).most_common(TRIAGE_TOP_CATEGORIES)
+        top = Counter(category_key(f["category"]) for f in flags).most_common(TRIAGE_TOP_CATEGORIES)
         score = mqm.summary(_classes(record), record.words)
         dimensions = sorted(score["by_dimension"].items(), key=lambda kv: -kv[1]["points"])
+        changed = record.result.get("words_changed", 0) / max(record.words, 1)
         rows.append(
             {
                 "document": doc.key,
                 "words": record.words,
+                "words_changed": round(min(changed, 1.0), 3),
                 "mqm_penalty": score["penalty"],
                 "mqm_points": score["points"],
                 "flags_left": len(flags),
@@ -148,13 +157,22 @@ def _triage_csv(docs: Sequence[Doc], records: dict[str, Record]) -> str:
                 "top_categories": " ".join(f"{c}:{n}" for c, n in top),
             }
         )
-    # Worst first: a translator opens the top of the list.
-    rows.sort(key=lambda r: (-r["mqm_penalty"], -r["flags_left"], r["document"]))
+    # Worst first: a translator opens the top of the list; gutted documents above the rest.
+    rows.sort(
+        key=lambda r: (
+            r["words_changed"] < GUTTED_SHARE,
+            -r["words_changed"] if r["words_changed"] >= GUTTED_SHARE else 0.0,
+            -r["mqm_penalty"],
+            -r["flags_left"],
+            r["document"],
+        )
+    )
     buffer = io.StringIO()
     fields = [
         "rank",
         "document",
         "words",
+        "words_changed",
         "mqm_penalty",
         "mqm_points",
         "flags_left",

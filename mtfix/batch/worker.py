@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from mtfix import mqm
+import mtfix.mqm as mqm
 from mtfix.core import Document, UnavailableError, apply_within
 from mtfix.formats import Unit
 from mtfix.formats.bitext import changes, from_texts, from_units
 from mtfix.io import InputError
+from mtfix.languagetool import LanguageToolRequestError
 from mtfix.pipeline import CleanResult, Pipeline, PipelineOptions
 from mtfix.segment import segment
 
@@ -108,8 +109,16 @@ def clean_document(options: PipelineOptions, task: Task) -> Outcome:
     try:
         result = pipeline.clean_document(_document(options, task))
         data = result.to_dict()
+        # What triage needs to see a document the rules gutted: the words its edits replaced.
+        data["words_changed"] = sum(
+            mqm.word_count(e.span.of(result.document.text)) for e in result.edits
+        )
         if result.document.aligned:
             data |= _bilingual(result, task)
+    except LanguageToolRequestError as exc:
+        # This document's request timed out or kept killing the server, which is replaced:
+        # the document fails (a rerun tries it again) and the batch goes on.
+        return Outcome(task.key, None, str(exc), words, 0)
     except UnavailableError:
         raise
     except InputError as exc:

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import click
 
-from mtfix import __version__
+from mtfix.version import __version__
 
 
 class Entry(NamedTuple):
@@ -36,6 +36,10 @@ COMMANDS = {
         "mtfix.cli.text:clean",
         "Repair FILE (text, XLIFF, TMX or PO) and print (or write) the cleaned text, a diff, or "
         "JSON.",
+    ),
+    "daemon": Entry(
+        "mtfix.cli.daemon:daemon",
+        "Show, start or stop the LanguageTool daemon that check and clean keep warm.",
     ),
     "doctor": Entry(
         "mtfix.cli.doctor:doctor",
@@ -63,8 +67,10 @@ EPILOG = """\b
 Exit codes:
   0  success (check: no problems found)
   1  check found problems; eval gate failed; batch had failed documents
-  2  bad input or usage (missing, binary, empty or non-UTF-8 file)
-  3  environment: Java, LanguageTool or the model unavailable (see `mtfix doctor`)
+  2  bad input or usage (missing, binary, empty, too large or non-UTF-8 file; an output
+     that cannot be written)
+  3  environment: Java, LanguageTool or the model unavailable, or LanguageTool timed out
+     (see `mtfix doctor`)
 """
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from mtfix import detect
+import mtfix.detect as detect
 from mtfix.batch.runner import DEFAULT_GLOBS, BatchOptions, run_batch
 from mtfix.batch.summary import render
 from mtfix.cli import EPILOG
@@ -51,6 +51,11 @@ from mtfix.pipeline import PipelineOptions
 )
 @click.option("--address", help="Ray cluster to join (ray engine); default: start a local one.")
 @click.option("--progress/--no-progress", default=True, help="Progress bar on stderr.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Rerun into an --out made with other options, redoing its documents with these.",
+)
 @one_line_errors
 def batch(
     inputs: tuple[str, ...],
@@ -64,16 +69,18 @@ def batch(
     engine: str,
     address: str | None,
     progress: bool,
+    force: bool,
 ) -> None:
     """Clean every document of INPUT... (directories; text, JSONL, XLIFF, TMX, PO files) into --out.
 
     The outputs mirror the inputs; a CAT file comes back in its own format.
 
     Rerunning the same command skips documents already done (a SQLite manifest in --out), also
-    after a crash. Unusable documents are listed in errors.jsonl and the batch goes on; the
-    exit code is 1 when any document failed. triage.csv ranks the documents by MQM penalty per
-    100 words; summary.json breaks the flags down by MQM dimension; consistency.jsonl lists
-    sources the batch translates more than one way.
+    after a crash; a rerun with other options is refused unless --force. Unusable documents are
+    listed in errors.jsonl and the batch goes on; the exit code is 1 when any document failed.
+    triage.csv ranks the documents by MQM penalty per 100 words, documents mostly deleted
+    first; summary.json breaks the flags down by MQM dimension; consistency.jsonl lists sources
+    the batch translates more than one way.
     """
     if address and engine != "ray":
         raise click.UsageError("--address needs --engine ray")
@@ -94,6 +101,7 @@ def batch(
             address=address,
             progress=progress,
             source=Path(source) if source is not None else None,
+            force=force,
         )
     )
     click.echo(render(result.summary, out_dir))

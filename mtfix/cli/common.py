@@ -3,15 +3,19 @@
 Exit codes (also in ``mtfix --help`` and the README):
   0  success (``check``: no problems found)
   1  ``check`` found problems; ``eval`` gate failed; ``batch`` had failed documents
-  2  bad input or usage: missing, unreadable, binary, empty or non-UTF-8 file, bad option
-  3  environment: Java, LanguageTool or the model cannot be used (``mtfix doctor`` says why)
+  2  bad input or usage: missing, unreadable, binary, empty, too large or non-UTF-8 file, bad
+     option; an output that cannot be written
+  3  environment: Java, LanguageTool or the model cannot be used, LanguageTool timed out or
+     kept failing (``mtfix doctor`` says why)
 
 Nothing heavy is imported here: ``mtfix --help`` must not pay for spaCy, torch or Java.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -19,10 +23,10 @@ from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
 import click
 
-from mtfix import progress
+import mtfix.progress as progress
 from mtfix.core import UnavailableError
 from mtfix.detect import UnknownDetectorError
-from mtfix.io import InputError
+from mtfix.io import STDIN, InputError, OutputError
 from mtfix.pipeline import RULES_ONLY, WITH_MODEL, PipelineOptions
 from mtfix.rewrite import RewriterSettings
 
@@ -53,12 +57,46 @@ def one_line_errors(fn: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
-        except (InputError, UnknownDetectorError) as exc:
+        except (InputError, OutputError, UnknownDetectorError) as exc:
             fail(str(exc), EXIT_INPUT)
         except UnavailableError as exc:
             fail(f"{exc} (run `mtfix doctor`)", EXIT_ENVIRONMENT)
+        except BrokenPipeError:
+            # The reader went away (`mtfix check a.txt | head`): nothing left to tell anyone.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_FOUND)
 
     return wrapper
+
+
+NO_DAEMON_HELP = (
+    "Start this call's own LanguageTool rather than use the one kept warm between calls "
+    "(`mtfix daemon`; also MTFIX_NO_DAEMON=1)."
+)
+
+
+def start_languagetool(file: str, options: PipelineOptions, *, daemon: bool) -> None:
+    """Start (or find) LanguageTool in the background, now: the JVM takes seconds, which the
+    input's segmentation and the other detectors' loading then overlap, and its first request
+    loads the rules the detector's own requests use. Nothing starts for an input that is not
+    there; a failure here is left for the detector to report."""
+    if "languagetool" not in options.detectors or (file != STDIN and not os.path.exists(file)):
+        return
+    from mtfix.languagetool import client
+
+    client.use_daemon(daemon)
+    client.for_one_command()
+    client.stop_on_sigterm()
+    threading.Thread(target=_warm_languagetool, name="mtfix-lt-warm", daemon=True).start()
+
+
+def _warm_languagetool() -> None:
+    from mtfix.detect.languagetool import LanguageToolDetector
+
+    try:
+        LanguageToolDetector().warm()
+    except Exception:  # the detector meets (and reports) the same failure
+        return
 
 
 def _detector_names(value: str | None) -> tuple[str, ...]:

@@ -6,10 +6,11 @@ import sys
 
 import click
 
-from mtfix.cli.common import EXIT_ENVIRONMENT
+from mtfix.cli.common import EXIT_ENVIRONMENT, one_line_errors
 
 
 @click.command()
+@one_line_errors
 def doctor() -> None:
     """Check Java, LanguageTool and the model cache, with a fix for each failure."""
     from mtfix.doctor import run_checks

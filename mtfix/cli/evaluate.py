@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from functools import wraps
 from typing import Any
 
 import click
 
-from mtfix.cli.common import EXIT_FOUND, one_line_errors
+from mtfix.cli.common import EXIT_FOUND, EXIT_INPUT, fail, one_line_errors
 from mtfix.core import UnavailableError
 from mtfix.evaluate import gate, systems
 from mtfix.evaluate.qa import qa_flags
@@ -32,7 +33,7 @@ from mtfix.evaluate.suites import (
     read_corpus_lines,
     read_segments,
 )
-from mtfix.io import InputError, atomic_writer
+from mtfix.io import InputError, OutputError, atomic_writer, check_output
 from mtfix.paths import suites_file
 
 _output_options = [
@@ -71,9 +72,22 @@ _output_options = [
 
 
 def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The report options, and a check that every file they name can be written, before the
+    evaluation runs (minutes, for a suite) rather than after."""
+
+    @wraps(fn)
+    def preflight(*args: Any, **kwargs: Any) -> Any:
+        try:
+            for path in (*kwargs.get("report", ()), kwargs.get("update_baseline")):
+                if path:
+                    check_output(path)
+        except OutputError as exc:
+            fail(str(exc), EXIT_INPUT)
+        return fn(*args, **kwargs)
+
     for option in reversed(_output_options):
-        fn = option(fn)
-    return fn
+        preflight = option(preflight)
+    return preflight
 
 
 def _emit(

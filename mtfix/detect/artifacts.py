@@ -4,49 +4,54 @@ Each rule is a small function from a Document (plus its quotation regions) to Fl
 spirit of LanguageTool's Rule → RuleMatch. Rules are general patterns, not strings of any
 particular article:
 
-- ORPHAN_FRAGMENT: a sentence made only of pronouns and auxiliaries ("I will.", "You can.",
-  "Can be done.") or a bare reporting verb ("Said."): the remains of a dropped subject/object.
+- ORPHAN_FRAGMENT: a subject-drop fragment, read from the parse ("I will.", "Was announced.",
+  "It is said.", "There is."): :mod:`mtfix.detect.fragments`.
+- FULL_WIDTH_CHARACTER / JAPANESE_PUNCTUATION / JAPANESE_QUOTE: Japanese typography left in
+  English (``１３``, ``，``, ``。``, ``「」``): :mod:`mtfix.detect.typography`.
 - STRAY_FIRST_PERSON: "I"/"we" in running news text outside any quotation: MT has invented a
   speaker for a sentence whose subject the source left implicit.
 - DOUBLED_PHRASE: "X and X" / "X, X" / "X X" for the same phrase X; auto-fixed only where the
   copy is not a collapsed pair of words ("a harrow and a harrow") or emphasis ("No, no, ...").
-- UNBALANCED_QUOTE / MISPLACED_QUOTE: an odd number of straight quotes in a paragraph, or a
-  closing quote detached from its text (`so, "he said`, `road. "`).
+  English's own reduplication ("again and again", "more and more", "step by step") is never
+  touched, however often it is said.
+- REPEATED_CLAUSE: a clause said twice in one sentence with at most one word changed
+  ("profit fell 9 percent, and profit dropped 9 percent"); the second copy is deleted only when
+  the changed word is the same word inflected, since a different one may carry meaning
+  ("evacuation orders and evacuation advisories").
+- UNBALANCED_QUOTE / MISPLACED_QUOTE: a quotation never closed (straight quotes by parity in a
+  paragraph, curly quotes by direction), or a quote detached from its text (`so, "he said`,
+  `road. "`, `best. ”`, `“ We`).
 - STRAY_GLYPH: bullet glyphs (▼, ■, ●, ...) left from the source layout; a list bullet (•)
-  opening a line is list layout, not debris, and is left alone.
+  opening a line is list layout, not debris, and is left alone. A glyph inside a sentence took
+  the place of a list item's start: the capital after it goes to lower case with it ("will have
+  ▼ Space for ..." → "will have space for ..."), unless the word is a name.
 - REPEATED_SENTENCE: a sentence that repeats an earlier one almost word for word.
-- TRUNCATED_SENTENCE: a sentence that ends on a preposition or article ("... restoration of.").
+- TRUNCATED_SENTENCE: a sentence that ends on an article, a conjunction, or a preposition with
+  no object that belongs to a noun ("... restoration of.", "caution against."); a preposition
+  a verb strands ("the house he lived in.") is English.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from itertools import pairwise
 
 from rapidfuzz import fuzz
 
-from mtfix import lexicon
+import mtfix.lexicon as lexicon
 from mtfix.core import Document, Flag, Severity, Span
+from mtfix.detect import parse
+from mtfix.detect.context import DETECTOR, Context, artifact_flag
+from mtfix.detect.fragments import orphan_fragments
+from mtfix.detect.typography import japanese_typography
 from mtfix.segment import quotations
 
-DETECTOR = "mt-artifacts"
+__all__ = ["DETECTOR", "RULES", "MTArtifactDetector"]
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
 
-PRONOUNS = frozenset("i you we he she it they this that".split())
-AUXILIARIES = frozenset(
-    "will would can could may might shall should must do does did is am "
-    "are was were be been being have has had i'm i'll we'll you'll it's".split()
-)
-FRAGMENT_FILLERS = frozenset("not so too also done possible".split())
-REPORTING_VERBS = frozenset("said says added stated noted explained commented continued".split())
 FIRST_PERSON = frozenset(
     "i i'm i've i'd i'll me my myself we we're we've we'd we'll our ours".split()
-)
-# "X and X" idioms that repeat a single word on purpose.
-REPETITION_IDIOMS = frozenset(
-    "more less again over on round through out up by around back forth".split()
 )
 DETERMINERS = frozenset("a an the this that these those".split())
 PREPOSITIONS = frozenset("in on at for to with from by of about after before under over".split())
@@ -66,21 +71,23 @@ LIST_BULLETS = "•◦‣"
 _GLYPH = re.compile(f"[{GLYPHS}][ \t]*")
 _LIST_ITEM = re.compile(f"^[ \t]*[{LIST_BULLETS}]", re.MULTILINE)
 _STRAIGHT_QUOTE = '"'
+_CURLY_OPEN, _CURLY_CLOSE = "“", "”"
+
+# What a word outside a name may be after a glyph and still be lower-cased ("▼ A room ...").
+FUNCTION_POS = frozenset({"DET", "PRON", "ADP", "CCONJ", "SCONJ", "AUX", "PART", "ADV"})
+_GLYPH_BEFORE = re.compile(f"[{GLYPHS}][ \t]*\\Z")
+_WORD_BEFORE = re.compile(r"([A-Za-z]+) \Z")
+# A clause: words and numbers ("41.2"), joined by "and"/"but" to its copy; at least this many
+# words, one more when a word changed between the copies.
+_CLAUSE_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[.,'’][A-Za-z0-9]+)*")
+CLAUSE_JOINERS = frozenset({"and", "but", "while", "whereas"})
+MIN_REPEATED_CLAUSE = 5
 
 REPEAT_SIMILARITY = 90.0
 REPEAT_MIN_WORDS = 6
+# Near repeats are looked for among the last this many sentences sharing each three-word run.
+REPEAT_CANDIDATES = 16
 MAX_PHRASE_WORDS = 4
-
-
-@dataclass(frozen=True)
-class Context:
-    """What every rule needs beyond the Document: where quotations are."""
-
-    doc: Document
-    quoted: tuple[Span, ...]
-
-    def in_quote(self, span: Span) -> bool:
-        return any(q.overlaps(span) for q in self.quoted)
 
 
 def _words(doc: Document, span: Span) -> list[tuple[str, Span]]:
@@ -90,47 +97,6 @@ def _words(doc: Document, span: Span) -> list[tuple[str, Span]]:
     ]
 
 
-def _flag(span: Span, rule: str, category: str, message: str, **kw: object) -> Flag:
-    return Flag(span=span, detector=DETECTOR, rule=rule, category=category, message=message, **kw)  # type: ignore[arg-type]
-
-
-def _removal_span(doc: Document, sentence: Span) -> Span:
-    """The sentence plus the whitespace that separates it from the previous one on its line."""
-    start = sentence.start
-    while start > 0 and doc.text[start - 1] in " \t":
-        start -= 1
-    if start > 0 and doc.text[start - 1] == "\n":
-        # First on its line: take the spaces after it instead, so the line keeps its start.
-        end = sentence.end
-        while end < len(doc.text) and doc.text[end] in " \t":
-            end += 1
-        return Span(sentence.start, end)
-    return Span(start, sentence.end)
-
-
-def orphan_fragments(ctx: Context) -> Iterator[Flag]:
-    for sentence in ctx.doc.sentences:
-        text = sentence.of(ctx.doc.text)
-        if not text.endswith(".") or ctx.in_quote(sentence):
-            continue
-        words = [w.lower() for w, _ in _words(ctx.doc, sentence)]
-        if not words or len(words) > 4:
-            continue
-        vocab = PRONOUNS | AUXILIARIES | FRAGMENT_FILLERS
-        bare_aux = all(w in vocab for w in words) and any(w in AUXILIARIES for w in words)
-        bare_report = len(words) == 1 and words[0] in REPORTING_VERBS
-        if bare_aux or bare_report:
-            yield _flag(
-                sentence,
-                "ORPHAN_FRAGMENT",
-                "orphan-fragment",
-                f"'{text}' is a fragment with no content: a dropped subject or object left by MT",
-                severity=Severity.ERROR,
-                suggestions=("",),
-                confidence=0.9,
-            )
-
-
 def stray_first_person(ctx: Context) -> Iterator[Flag]:
     for sentence in ctx.doc.sentences:
         for word, span in _words(ctx.doc, sentence):
@@ -138,7 +104,7 @@ def stray_first_person(ctx: Context) -> Iterator[Flag]:
                 # "US" (the country) is not "us"; only the lower-case pronoun forms and "I" count.
                 if word.isupper() and word != "I":
                     continue
-                yield _flag(
+                yield artifact_flag(
                     span,
                     "STRAY_FIRST_PERSON",
                     "stray-first-person",
@@ -152,6 +118,10 @@ def doubled_phrases(ctx: Context) -> Iterator[Flag]:
     for sentence in ctx.doc.sentences:
         words = _words(ctx.doc, sentence)
         lowered = [w.lower() for w, _ in words]
+        idioms = [
+            Span(sentence.start + a, sentence.start + b)
+            for a, b in lexicon.reduplications(sentence.of(text))
+        ]
         i = 0
         while i < len(words):
             found = _doubled_at(text, words, lowered, i)
@@ -159,6 +129,9 @@ def doubled_phrases(ctx: Context) -> Iterator[Flag]:
                 i += 1
                 continue
             first, second, n, beyond, phrase_end = found
+            if any(Span(first.start, second.end).overlaps(r) for r in idioms):
+                i += 1
+                continue
             gap = text[first.end : second.start].strip()
             if i > 0 and lowered[i - 1] in SUBJECT_CLAUSE_WORDS and not gap:
                 i += 2 * n
@@ -186,7 +159,7 @@ def doubled_phrases(ctx: Context) -> Iterator[Flag]:
                 and not tripled
             )
             if phrase_end:
-                yield _flag(
+                yield artifact_flag(
                     Span(first.start, second.end),
                     "DOUBLED_PHRASE",
                     "doubled-phrase",
@@ -196,7 +169,7 @@ def doubled_phrases(ctx: Context) -> Iterator[Flag]:
                     confidence=0.0 if conjoined or emphatic else 0.9,
                 )
             else:
-                yield _flag(
+                yield artifact_flag(
                     Span(first.start, second.end),
                     "REPEATED_NOUN_PHRASE",
                     "doubled-phrase",
@@ -237,7 +210,7 @@ def _doubled_at(
             joiner_ok = joiner_ok or (skip == 0 and gap.strip() in ("", ","))
             if not joiner_ok:
                 continue
-            if n == 1 and (a[0] in REPETITION_IDIOMS or a[0].endswith("er") or len(a[0]) < 3):
+            if n == 1 and (a[0] in lexicon.REDUPLICATED or a[0].endswith("er") or len(a[0]) < 3):
                 continue
             if n == 1 and skip == 0 and gap.strip() == "":
                 continue  # "the the" is LanguageTool's word-repeat rule; don't flag it twice
@@ -285,7 +258,7 @@ def quotes(ctx: Context) -> Iterator[Flag]:
                 )
             else:
                 continue
-            yield _flag(
+            yield artifact_flag(
                 span,
                 "MISPLACED_QUOTE",
                 "unbalanced-quote",
@@ -294,71 +267,288 @@ def quotes(ctx: Context) -> Iterator[Flag]:
                 confidence=0.9 if fix is not None else 0.0,
             )
         if len(marks) % 2 == 1:
-            yield _flag(
+            yield artifact_flag(
                 Span(marks[-1], marks[-1] + 1),
                 "UNBALANCED_QUOTE",
                 "unbalanced-quote",
                 "this paragraph has an odd number of quotation marks: one is never closed",
             )
+        yield from _curly_quotes(text, para)
+
+
+def _curly_quotes(text: str, para: Span) -> Iterator[Flag]:
+    """Curly quotes show their direction, so a detached one is known without counting."""
+    opened: int | None = None
+    for pos in range(para.start, para.end):
+        ch = text[pos]
+        before = text[pos - 1] if pos > para.start else ""
+        after = text[pos + 1] if pos + 1 < para.end else ""
+        if ch == _CURLY_OPEN:
+            if opened is not None:
+                yield _unclosed(opened)
+            opened = pos
+            if after == " " and (before == "" or before.isspace()):
+                yield artifact_flag(
+                    Span(pos, pos + 2),
+                    "MISPLACED_QUOTE",
+                    "unbalanced-quote",
+                    "opening quotation mark detached from the quoted text",
+                    suggestions=(_CURLY_OPEN,),
+                    confidence=0.9,
+                )
+        elif ch == _CURLY_CLOSE:
+            opened = None
+            if before == " " and (after == "" or after.isspace()):
+                yield artifact_flag(
+                    Span(pos - 1, pos + 1),
+                    "MISPLACED_QUOTE",
+                    "unbalanced-quote",
+                    "closing quotation mark detached from the quoted text",
+                    suggestions=(_CURLY_CLOSE,),
+                    confidence=0.9,
+                )
+    if opened is not None:
+        yield _unclosed(opened)
+
+
+def _unclosed(pos: int) -> Flag:
+    return artifact_flag(
+        Span(pos, pos + 1),
+        "UNBALANCED_QUOTE",
+        "unbalanced-quote",
+        "this quotation is never closed",
+    )
 
 
 def stray_glyphs(ctx: Context) -> Iterator[Flag]:
-    list_items = {m.end() - 1 for m in _LIST_ITEM.finditer(ctx.doc.text)}
-    for m in _GLYPH.finditer(ctx.doc.text):
-        if m.start() in list_items:
-            continue
-        yield _flag(
-            Span(m.start(), m.end()),
+    text = ctx.doc.text
+    list_items = {m.end() - 1 for m in _LIST_ITEM.finditer(text)}
+    glyphs = [m for m in _GLYPH.finditer(text) if m.start() not in list_items]
+    after = {m.start(): w for m in glyphs if (w := _run_on_capital(text, m.start(), m.end()))}
+    ordinary = _ordinary_words(ctx, list(after.values()))
+    for m in glyphs:
+        span, fix, note = Span(m.start(), m.end()), "", ""
+        word = after.get(m.start())
+        if word is not None and word in ordinary:
+            value = word.of(text)
+            span, fix = Span(m.start(), word.end), value[0].lower() + value[1:]
+            note = f"; '{value}' after it no longer starts a sentence"
+        yield artifact_flag(
+            span,
             "STRAY_GLYPH",
             "stray-glyph",
-            f"layout glyph '{m.group().strip()}' left over from the source",
-            suggestions=("",),
+            f"layout glyph '{m.group().strip()}' left over from the source{note}",
+            suggestions=(fix,),
             confidence=0.95,
         )
 
 
+def _run_on_capital(text: str, glyph: int, end: int) -> Span | None:
+    """The capitalised word after a glyph inside a sentence ("will have ▼ Space for ..."),
+    where it took the place of a list item's start: removing the glyph leaves it mid-sentence."""
+    word = _WORD.match(text, end)
+    if word is None:
+        return None
+    value = word.group()
+    line_start = text.rfind("\n", 0, glyph) + 1
+    before = text[line_start:glyph].rstrip()
+    acronym = len(value) > 1 and value.isupper()
+    if not before or before[-1] in '.!?:;"“”「」' or not value[:1].isupper() or acronym:
+        return None
+    return Span(*word.span())
+
+
+def _ordinary_words(ctx: Context, words: list[Span]) -> set[Span]:
+    """Which of ``words`` are ordinary words, not names: the tagger, reading the sentence with
+    the glyphs gone and the words in lower case, takes none of them for a proper noun (its
+    features are case-blind enough that "ukraine" stays a name and "space" does not), the
+    dictionary knows them, and the document never writes them capitalised on their own."""
+    text = ctx.doc.text
+    ordinary: set[Span] = set()
+    for sentence in ctx.doc.sentences:
+        inside = [w for w in words if sentence.contains(w)]
+        if not inside:
+            continue
+        chars = [" " if ch in GLYPHS else ch for ch in sentence.of(text)]
+        for w in inside:
+            chars[w.start - sentence.start] = chars[w.start - sentence.start].lower()
+        parsed = parse.parse(["".join(chars)])[0]
+        by_start = {sentence.start + t.idx: t for t in parsed}
+        for w in inside:
+            token = by_start.get(w.start)
+            if token is None or token.pos_ == "PROPN":
+                continue
+            known = token.pos_ in FUNCTION_POS or parse.dictionary_word(w.of(text))
+            if known and not _capitalised_elsewhere(ctx, w.of(text), w):
+                ordinary.add(w)
+    return ordinary
+
+
+def _capitalised_elsewhere(ctx: Context, word: str, here: Span) -> bool:
+    """Whether the document writes ``word`` capitalised inside a sentence elsewhere, not after a
+    glyph: then it is a name."""
+    text = ctx.doc.text
+    starts = {s.start for s in ctx.doc.sentences}
+    for m in re.finditer(rf"\b{re.escape(word)}\b", text):
+        if m.start() == here.start or m.start() in starts:
+            continue
+        if _GLYPH_BEFORE.search(text, 0, m.start()):
+            continue
+        # Part of a longer name ("Tanegashima Space Center") says nothing about the word alone.
+        neighbours = (_WORD_BEFORE.search(text, 0, m.start()), _WORD.match(text, m.end() + 1))
+        if not any(n is not None and n.group()[:1].isupper() for n in neighbours):
+            return True
+    return False
+
+
+class _Earlier:
+    """The sentences seen so far, for finding one a new sentence repeats without comparing it
+    with all of them: an exact repeat by lookup, a near one among the last few sentences that
+    share a run of three words with it (two sentences 90% alike share most of theirs)."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.exact: set[str] = set()
+        self.by_trigram: dict[tuple[str, ...], list[int]] = {}
+
+    def add(self, words: list[str], normalised: str) -> None:
+        index = len(self.texts)
+        self.texts.append(normalised)
+        self.exact.add(normalised)
+        for trigram in set(zip(words, words[1:], words[2:], strict=False)):
+            holders = self.by_trigram.setdefault(trigram, [])
+            holders.append(index)
+            del holders[:-REPEAT_CANDIDATES]
+
+    def candidates(self, words: list[str]) -> list[str]:
+        found = {
+            i
+            for trigram in zip(words, words[1:], words[2:], strict=False)
+            for i in self.by_trigram.get(trigram, ())
+        }
+        return [self.texts[i] for i in sorted(found)]
+
+
 def repeated_sentences(ctx: Context) -> Iterator[Flag]:
-    seen: list[str] = []
+    earlier = _Earlier()
     paragraph = None
     for sentence in ctx.doc.sentences:
         # In a line-aligned corpus a line repeating another is two segments saying the same
         # thing (a recurring byline), not MT duplicating a sentence.
         if ctx.doc.lines and ctx.doc.paragraph_of(sentence) != paragraph:
-            paragraph, seen = ctx.doc.paragraph_of(sentence), []
+            paragraph, earlier = ctx.doc.paragraph_of(sentence), _Earlier()
         words = [w.lower() for w, _ in _words(ctx.doc, sentence)]
         normalised = " ".join(words)
         if len(words) >= REPEAT_MIN_WORDS:
-            for earlier in seen:
-                score = fuzz.ratio(normalised, earlier)
-                if score >= REPEAT_SIMILARITY:
-                    exact = normalised == earlier
-                    yield _flag(
-                        sentence,
-                        "REPEATED_SENTENCE",
-                        "repeated-sentence",
-                        "this sentence repeats an earlier one"
-                        + ("" if exact else f" almost word for word ({score:.0f}% alike)"),
-                        suggestions=("",) if exact else (),
-                        confidence=0.9 if exact else 0.0,
-                    )
-                    break
-        seen.append(normalised)
+            exact = normalised in earlier.exact
+            score = 100.0 if exact else 0.0
+            if not exact:
+                for text in earlier.candidates(words):
+                    score = fuzz.ratio(normalised, text)
+                    if score >= REPEAT_SIMILARITY:
+                        break
+            if score >= REPEAT_SIMILARITY:
+                yield artifact_flag(
+                    sentence,
+                    "REPEATED_SENTENCE",
+                    "repeated-sentence",
+                    "this sentence repeats an earlier one"
+                    + ("" if exact else f" almost word for word ({score:.0f}% alike)"),
+                    suggestions=("",) if exact else (),
+                    confidence=0.9 if exact else 0.0,
+                )
+        earlier.add(words, normalised)
 
 
 def truncated_sentences(ctx: Context) -> Iterator[Flag]:
     for sentence in ctx.doc.sentences:
         words = _words(ctx.doc, sentence)
         text = sentence.of(ctx.doc.text)
-        if len(words) >= 3 and text.endswith(".") and words[-1][0].lower() in DANGLING_ENDINGS:
-            last = words[-1][1]
-            if last.end == sentence.end - 1:
-                yield _flag(
-                    Span(last.start, sentence.end),
-                    "TRUNCATED_SENTENCE",
-                    "truncated-sentence",
-                    f"the sentence ends on '{words[-1][0]}': something was lost in translation",
-                    severity=Severity.ERROR,
-                )
+        if len(words) < 3 or not text.endswith(".") or words[-1][1].end != sentence.end - 1:
+            continue
+        word, last = words[-1]
+        if word.lower() in DANGLING_ENDINGS or _stranded_on_a_noun(ctx, last):
+            yield artifact_flag(
+                Span(last.start, sentence.end),
+                "TRUNCATED_SENTENCE",
+                "truncated-sentence",
+                f"the sentence ends on '{word}': something was lost in translation",
+                severity=Severity.ERROR,
+            )
+
+
+def _stranded_on_a_noun(ctx: Context, word: Span) -> bool:
+    """A preposition with no object that modifies a noun ("caution against."): its object was
+    lost. One that a verb strands ("what it is made of.") is English."""
+    tokens = ctx.tokens(word)
+    if len(tokens) != 1:
+        return False
+    token = tokens[0]
+    return (
+        token.pos_ == "ADP"
+        and token.dep_ == "prep"
+        and not any(True for _ in token.children)
+        and token.head.pos_ in ("NOUN", "PROPN")
+    )
+
+
+def repeated_clauses(ctx: Context) -> Iterator[Flag]:
+    """A clause said twice around "and"/"but" with at most one word changed."""
+    text = ctx.doc.text
+    for sentence in ctx.doc.sentences:
+        toks = [
+            (m.group().lower(), Span(sentence.start + m.start(), sentence.start + m.end()))
+            for m in _CLAUSE_TOKEN.finditer(sentence.of(text))
+        ]
+        k = 0
+        while k < len(toks):
+            found = _clause_repeat_at(toks, k) if toks[k][0] in CLAUSE_JOINERS else None
+            if found is None:
+                k += 1
+                continue
+            first, second, changed = found
+            same_word = changed is None or _same_word(ctx, *changed)
+            message = (
+                f"'{first.of(text)}' is said twice"
+                if changed is None
+                else f"'{first.of(text)}' is said twice, with '{changed[0].of(text)}' made "
+                f"'{changed[1].of(text)}' the second time"
+            )
+            yield artifact_flag(
+                Span(first.start, second.end),
+                "REPEATED_CLAUSE",
+                "doubled-phrase",
+                message + ": say it once",
+                severity=Severity.WARNING,
+                suggestions=(first.of(text),),
+                confidence=0.9 if same_word else 0.0,
+            )
+            k = next((i for i, (_, sp) in enumerate(toks) if sp.start >= second.end), len(toks))
+
+
+def _clause_repeat_at(
+    toks: list[tuple[str, Span]], k: int
+) -> tuple[Span, Span, tuple[Span, Span] | None] | None:
+    """The two copies of a clause either side of the joiner at ``k`` (longest first), and the
+    one word changed between them, if any."""
+    left, right = toks[:k], toks[k + 1 :]
+    for n in range(min(len(left), len(right)), MIN_REPEATED_CLAUSE - 1, -1):
+        a, b = left[-n:], right[:n]
+        changed = [(x[1], y[1]) for x, y in zip(a, b, strict=True) if x[0] != y[0]]
+        if len(changed) > 1 or (changed and n < MIN_REPEATED_CLAUSE + 1):
+            continue
+        return (
+            Span(a[0][1].start, a[-1][1].end),
+            Span(b[0][1].start, b[-1][1].end),
+            changed[0] if changed else None,
+        )
+    return None
+
+
+def _same_word(ctx: Context, a: Span, b: Span) -> bool:
+    """Two forms of one word ("go", "goes"; "decrease", "decreased"), by their lemmas."""
+    lemmas = [{t.lemma_.lower() for t in ctx.tokens(s)} for s in (a, b)]
+    return bool(lemmas[0]) and lemmas[0] == lemmas[1]
 
 
 def run_on_capitals(ctx: Context) -> Iterator[Flag]:
@@ -369,7 +559,7 @@ def run_on_capitals(ctx: Context) -> Iterator[Flag]:
         for (prev, _), (word, span) in pairwise(words):
             gap = ctx.doc.text[_end_of(words, prev) : span.start]
             if word in CLAUSE_OPENERS and prev.islower() and gap.strip(' "') == "":
-                yield _flag(
+                yield artifact_flag(
                     span,
                     "RUN_ON_CAPITAL",
                     "punctuation",
@@ -395,7 +585,7 @@ def double_conjunctions(ctx: Context) -> Iterator[Flag]:
         for m in _DOUBLE_CONJUNCTION.finditer(sentence.of(ctx.doc.text)):
             opener, closer = m.group(1) or m.group(3), m.group(2) or m.group(4)
             # Quoted speech is translated too, so the calque is an error inside quotes as well.
-            yield _flag(
+            yield artifact_flag(
                 Span(sentence.start + m.start(), sentence.start + m.end()),
                 "DOUBLE_CONJUNCTION",
                 "grammar",
@@ -416,7 +606,7 @@ def name_relative_commas(ctx: Context) -> Iterator[Flag]:
         if m.start() in starts or lexicon.zipf(m.group(1).lower()) >= lexicon.EVERYDAY:
             continue
         span = Span(m.start(), m.end(1))
-        yield _flag(
+        yield artifact_flag(
             span,
             "NAME_RELATIVE_COMMA",
             "punctuation",
@@ -427,6 +617,8 @@ def name_relative_commas(ctx: Context) -> Iterator[Flag]:
 
 RULES: tuple[Callable[[Context], Iterator[Flag]], ...] = (
     orphan_fragments,
+    japanese_typography,
+    repeated_clauses,
     stray_first_person,
     doubled_phrases,
     quotes,

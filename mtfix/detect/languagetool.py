@@ -1,7 +1,10 @@
 """LanguageTool as a detector: grammar, spelling and style matches become Flags.
 
-LanguageTool's own rule ids and category ids are kept, so a flag can be looked up in its rule
-browser. Two MT-specific adjustments:
+LanguageTool's own rule ids are kept, so a flag can be looked up in its rule browser; its
+category ids are spelt as every mtfix category is (:func:`mtfix.core.category_key`: "TYPOS" is
+"typos"). LanguageTool reads the text with Japanese full-width and CJK marks folded to ASCII
+(:func:`mtfix.lexicon.typography.fold`, offsets unchanged): the mt-artifacts detector flags the
+marks themselves, and "１３th" would otherwise be a misspelt "th". Two MT-specific adjustments:
 - spelling matches on capitalised words are dropped: news MT is full of correctly transliterated
   foreign names that no dictionary holds, and misspelt names are the entities detector's job,
   which compares against the names the document itself uses;
@@ -20,19 +23,22 @@ browser. Two MT-specific adjustments:
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from functools import lru_cache
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from rapidfuzz.distance import DamerauLevenshtein
 
-from mtfix import lexicon
+import mtfix.lexicon as lexicon
 from mtfix.core import Document, Flag, Severity, Span
-from mtfix.languagetool.server import shared_url
-
-if TYPE_CHECKING:
-    from language_tool_python import LanguageTool
+from mtfix.languagetool import client
+from mtfix.lexicon.typography import fold
+from mtfix.segment import chunks
 
 SPELLING_CATEGORY = "TYPOS"
+# LanguageTool's time on a request grows faster than its text (a 50 KB line with no sentence
+# break took it 237 s): requests of at most about three pages, each answered in seconds, and no
+# stretch without a break longer than ~170 words (a long real sentence).
+MAX_REQUEST_CHARS = 20_000
+MAX_RUN_CHARS = 1_000
 MAX_SUGGESTIONS = 5
 SAFE_SPELLING_CONFIDENCE = 0.9
 PLAUSIBLE_SPELLING_CONFIDENCE = 0.6
@@ -64,14 +70,13 @@ _SEVERITY = {
 DISABLED_CATEGORIES = frozenset({"REDUNDANCY", "STYLE", "TYPOGRAPHY"})
 
 
-@lru_cache(maxsize=4)
-def _client(url: str, language: str) -> LanguageTool:
-    import language_tool_python
-
-    tool = language_tool_python.LanguageTool(language, remote_server=url)
-    tool.disabled_rules = set(DISABLED_RULES)
-    tool.disabled_categories = set(DISABLED_CATEGORIES)
-    return tool
+def _params(language: str) -> dict[str, str]:
+    """The request parameters every check sends (LanguageTool's HTTP API)."""
+    return {
+        "language": language,
+        "disabledRules": ",".join(sorted(DISABLED_RULES)),
+        "disabledCategories": ",".join(sorted(DISABLED_CATEGORIES)),
+    }
 
 
 def _spelling_confidence(word: str, suggestions: list[str]) -> float:
@@ -113,6 +118,8 @@ class LanguageToolMatch(Protocol):
 
 class LanguageToolDetector:
     name = "languagetool"
+    # Its time is the server's: the pipeline runs it beside the other detectors.
+    waits = True
 
     def __init__(self, language: str = "en-US") -> None:
         self.language = language
@@ -120,8 +127,25 @@ class LanguageToolDetector:
     def detect(self, doc: Document) -> list[Flag]:
         if not doc.text.strip():
             return []
-        matches = _client(shared_url(), self.language).check(doc.text)
+        # language_tool_python (and requests under it) costs 0.2 s to import: only when used.
+        from language_tool_python.match import Match
+
+        params = _params(self.language)
+        matches: list[Match] = []
+        # Bounded requests (mtfix.segment.chunks); language_tool_python's Match reads each answer
+        # (and turns Java's UTF-16 offsets into str offsets within the chunk). The text is sent
+        # folded, one character for one, so the offsets are the document's.
+        for chunk in chunks(doc, MAX_REQUEST_CHARS, MAX_RUN_CHARS):
+            text = fold(chunk.of(doc.text))
+            for attrib in client.check(text, params):
+                match = Match(attrib, text)
+                match.offset += chunk.start
+                matches.append(match)
         return list(self.flags(doc, matches))
+
+    def warm(self) -> None:
+        """Start (or find) the server and load the rules this detector's requests use."""
+        client.check("This is a warm-up.", _params(self.language))
 
     def flags(self, doc: Document, matches: Iterable[LanguageToolMatch]) -> Iterator[Flag]:
         """LanguageTool's matches on ``doc`` as flags, under this module's policy (the disabled

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mtfix import mqm
+import mtfix.mqm as mqm
 from mtfix.core import Flag, Span
 from mtfix.evaluate.metrics import Metric
 from mtfix.io import InputError, read_text

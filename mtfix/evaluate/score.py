@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mtfix import mqm
+import mtfix.mqm as mqm
 from mtfix.core import Flag
 from mtfix.evaluate.edits import BETA, EditScores, ErrantMetric
 from mtfix.evaluate.flags import FlagMetric, FlagScores

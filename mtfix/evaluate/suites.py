@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from itertools import accumulate
 from pathlib import Path
 
-from mtfix import formats
+import mtfix.formats as formats
 from mtfix.core import Span
 from mtfix.evaluate.flags import GoldSpan, load_gold
 from mtfix.io import InputError, decode, read_bytes, read_text

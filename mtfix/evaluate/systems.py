@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
-from mtfix import rewrite
+import mtfix.rewrite as rewrite
 from mtfix.core import Flag, UnavailableError
 from mtfix.evaluate.ranking import Ranked, Scorer, rank_candidates
 from mtfix.evaluate.suites import Corpus, project
@@ -51,13 +50,19 @@ def require_model(model: str | None) -> str:
     """The model directory for ``full``, or an UnavailableError saying what is missing."""
     if "model" not in rewrite.available():
         raise UnavailableError("the model rewriter is not installed; use --system rules")
+    if not model:
+        raise UnavailableError("no model for the full system: give --model or see eval/suites.toml")
+    from mtfix.model.load import resolve
+
+    # A bare name is one under models/, as for `mtfix clean --model`; a path must look like one.
+    path = resolve(model)
     # A directory without weights is a model still being trained (train.toml, logs): scoring it
     # would fail deep inside generation, so it counts as absent.
-    if not model or not any(Path(model).glob("*.safetensors")):
+    if not any(path.glob("*.safetensors")):
         raise UnavailableError(
             f"no trained model (*.safetensors) in {model}: give --model or see eval/suites.toml"
         )
-    return model
+    return str(path)
 
 
 def options(system: str, corpus: Corpus, model: str | None) -> PipelineOptions:

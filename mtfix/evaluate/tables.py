@@ -7,10 +7,10 @@ import platform
 from datetime import UTC, datetime
 from typing import Any
 
-from mtfix import __version__
 from mtfix.evaluate.edits import BETA
 from mtfix.evaluate.flags import FlagCounts
 from mtfix.evaluate.score import Evaluation
+from mtfix.version import __version__
 
 METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "ter": "TER"}
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mtfix import formats
+import mtfix.formats as formats
 from mtfix.core import Document, Edit
 from mtfix.formats.base import CatFile
 from mtfix.formats.bitext import changes, from_texts, from_units

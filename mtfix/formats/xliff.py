@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mtfix.formats import xml
+import mtfix.formats.xml as xml
 from mtfix.formats.base import NOTE_ORIGIN, CatFile, Format, Handle, Unit, inline_unit, no_target
 from mtfix.io import InputError
 

@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from mtfix import lexicon
+import mtfix.lexicon as lexicon
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import random
 import re
 from collections.abc import Callable
 
-from mtfix import lexicon
+import mtfix.lexicon as lexicon
 
 Injector = Callable[[str, random.Random], str | None]
 

@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from textwrap import shorten
 
-from mtfix import progress
+import mtfix.progress as progress
 from mtfix.model.backbone import Codec
 
 log = logging.getLogger(__name__)

@@ -31,12 +31,31 @@ from mtfix.paths import cache_root, models_dir
 DEFAULT_WINDOW = 256
 
 
+def looks_like_path(spec: str) -> bool:
+    """Whether a ``--model`` value names a directory (``./x``, ``../x``, ``/x``, ``~/x``) rather
+    than a model by name."""
+    return spec in (".", "..") or spec.startswith(("/", "./", "../", "~"))
+
+
 def resolve(spec: str | None) -> Path:
-    """A model directory from a path, a name under ``models/`` or a hub id already cached."""
+    """A model directory: a path (it must look like one: ``./x``, ``/x``, ``~/x``), a bare name
+    under the project's ``models/`` (never the current directory, where a stray folder of the
+    same name would silently replace the bundled model), or an ``org/name`` hub id already in
+    the offline cache."""
     spec = spec or DEFAULT_MODEL
-    for path in (Path(spec), models_dir() / spec):
+    if looks_like_path(spec):
+        path = Path(spec).expanduser()
         if path.is_dir():
             return path
+        raise ModelLoadError(f"{spec}: no such model directory")
+    if "/" not in spec:
+        path = models_dir() / spec
+        if path.is_dir():
+            return path
+        raise ModelLoadError(
+            f"{spec}: no such model directory in {models_dir()} "
+            f"(a directory elsewhere is given as a path: ./{spec})"
+        )
     if spec.count("/") == 1:
         from huggingface_hub import snapshot_download
         from huggingface_hub.errors import LocalEntryNotFoundError
@@ -47,8 +66,8 @@ def resolve(spec: str | None) -> Path:
         except (LocalEntryNotFoundError, ValueError):
             pass
     raise ModelLoadError(
-        f"{spec}: no such model directory (looked in ., {models_dir()} and the offline "
-        "Hugging Face cache)"
+        f"{spec}: no such model directory in the offline Hugging Face cache "
+        f"(a local directory is given as a path: ./{spec})"
     )
 
 

@@ -32,7 +32,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mtfix import lexicon
+import mtfix.lexicon as lexicon
 from mtfix.diff import Token, tokens
 from mtfix.model import ModelLoadError, qe_head
 from mtfix.model.backbone import Codec

@@ -16,7 +16,7 @@ import json
 from collections.abc import Sequence
 from functools import cached_property
 
-from mtfix import progress
+import mtfix.progress as progress
 from mtfix.core import Candidate, Document, Edit, Flag, Span, Target, apply_within
 from mtfix.diff import word_changes
 from mtfix.model import CONTEXT_SENTENCES, context_input

@@ -28,7 +28,7 @@ from typing import Any
 
 from rapidfuzz.fuzz import ratio
 
-from mtfix import lexicon
+import mtfix.lexicon as lexicon
 from mtfix.core import Candidate, Document, Flag, Span, apply_within
 from mtfix.diff import word_changes
 from mtfix.paths import models_dir

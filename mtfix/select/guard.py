@@ -52,7 +52,7 @@ from functools import cached_property
 from rapidfuzz.distance import DamerauLevenshtein
 from rapidfuzz.fuzz import ratio
 
-from mtfix import lexicon
+import mtfix.lexicon as lexicon
 from mtfix.core import Candidate, Document, Flag, Span, apply_within
 from mtfix.diff import Change, Token, tokens, word_changes
 from mtfix.select.licences import QUOTE_MARKS, licensed_changes

@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from mtfix import lexicon
+import mtfix.lexicon as lexicon
 from mtfix.core import Candidate, Document, Flag, Span
 from mtfix.diff import Change, Token, tokens
 

@@ -18,7 +18,8 @@ from typing import Any
 
 import requests
 
-from mtfix import detect, rewrite
+import mtfix.detect as detect
+import mtfix.rewrite as rewrite
 from mtfix.core import Aligned, Document, Flag, Span, UnavailableError
 from mtfix.detect.languagetool import LanguageToolDetector
 from mtfix.formats.bitext import from_texts

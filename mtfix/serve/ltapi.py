@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from mtfix import __version__
 from mtfix.core import Document, Edit, Flag, Severity, Span
 from mtfix.languagetool import LANGUAGETOOL_VERSION
 from mtfix.pipeline import CleanResult, sentence_for, top_proposals
 from mtfix.serve.errors import RequestError
 from mtfix.serve.text import RequestText
+from mtfix.version import __version__
 
 SOFTWARE = "mtfix"
 # The context LanguageTool shows around a match: 40 characters each side, "..." where cut.

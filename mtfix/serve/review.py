@@ -27,13 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from mtfix import __version__
 from mtfix.core import Span
 from mtfix.diff import segments, word_changes
 from mtfix.io import InputError, atomic_writer, decode, read_bytes
 from mtfix.pipeline import CleanResult, flag_record, sentence_for
 from mtfix.select.proposals import Proposal
 from mtfix.serve.errors import RequestError
+from mtfix.version import __version__
 
 Action = Literal["accept", "reject", "edit"]
 ACTIONS = ("accept", "reject", "edit")

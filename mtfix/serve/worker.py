@@ -27,7 +27,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
 from typing import Any
 
-from mtfix import rewrite
+import mtfix.rewrite as rewrite
 from mtfix.core import Candidate, Document, Span, Target
 from mtfix.rewrite import Rewriter
 

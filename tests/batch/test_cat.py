@@ -108,7 +108,10 @@ def test_a_glossary_is_part_of_what_a_document_was_done_with(tmp_path: Path) -> 
     (corpus / "a.xlf").write_bytes(ARTICLE)
     assert batch(corpus, "--out", out).exit_code == 0
     glossary = DATA / "qa" / "glossary.tbx"
-    assert batch(corpus, "--out", out, "--glossary", glossary).exit_code == 0
+    # Another glossary is another option set: refused into the same --out, redone with --force.
+    refused = batch(corpus, "--out", out, "--glossary", glossary)
+    assert refused.exit_code == 2 and "glossary none -> " in refused.output
+    assert batch(corpus, "--out", out, "--glossary", glossary, "--force").exit_code == 0
     assert processed(out) == {"a.xlf": 2}
     flags = json.loads((out / "a.xlf.flags.json").read_text(encoding="utf-8"))["flags"]
     assert "TERM_MISSING" not in {f["rule"] for f in flags}  # "summit" is there

@@ -81,11 +81,11 @@ def test_mixed_directory_isolates_bad_documents_and_reports(tmp_path: Path) -> N
         for e in map(json.loads, (out / "errors.jsonl").read_text().splitlines())
     }
     assert set(errors) == {"binary.txt", "latin1.txt", "empty.txt", "docs.jsonl#blank",
-                           "docs.jsonl#5"}  # fmt: skip
+                           "docs.jsonl#line:5"}  # fmt: skip
     assert "binary" in errors["binary.txt"]
     assert "invalid UTF-8" in errors["latin1.txt"]
     assert "empty" in errors["empty.txt"] and "empty" in errors["docs.jsonl#blank"]
-    assert "invalid JSON" in errors["docs.jsonl#5"]
+    assert "invalid JSON" in errors["docs.jsonl#line:5"]
 
     summary = json.loads((out / "summary.json").read_text())
     assert summary["documents"] == {"total": 10, "done": 5, "skipped": 0, "failed": 5}
@@ -131,9 +131,41 @@ def test_changed_options_or_content_redo_only_what_changed(tmp_path: Path) -> No
     assert batch(corpus, "--out", out, "-j", "1", detectors=rules).exit_code == 0
     assert (out / "d2.txt").is_file() and processed_counts(out)["d2.txt"] == 1
 
-    # Other options, another signature: everything is redone.
-    assert batch(corpus, "--out", out, "-j", "1", detectors="mt-artifacts").exit_code == 0
+    # Other options into the same --out: refused, nothing touched, unless --force.
+    refused = batch(corpus, "--out", out, "-j", "1", detectors="mt-artifacts")
+    assert refused.exit_code == 2
+    [message] = refused.output.strip().splitlines()
+    assert "made with other options (detectors entities+mt-artifacts -> mt-artifacts)" in message
+    assert "--force" in message
+    assert processed_counts(out) == {"d0.txt": 1, "d1.txt": 2, "d2.txt": 1}
+
+    # Forced: another signature, so everything is redone.
+    forced = batch(corpus, "--out", out, "-j", "1", "--force", detectors="mt-artifacts")
+    assert forced.exit_code == 0
     assert processed_counts(out) == {"d0.txt": 2, "d1.txt": 3, "d2.txt": 2}
+
+
+def test_a_gutted_document_tops_the_triage(tmp_path: Path) -> None:
+    corpus, out = tmp_path / "corpus", tmp_path / "out"
+    corpus.mkdir()
+    said = "The city council approved the new budget for schools on Monday."
+    # The rules delete two exact repeats and three fragments: most of the document goes.
+    (corpus / "gutted.txt").write_text(
+        f"{said} {said} {said} It is said. Was decided. There is.", encoding="utf-8"
+    )
+    (corpus / "flagged.txt").write_text(
+        "I think the talks failed. We said that the deal was dead. I left.", encoding="utf-8"
+    )
+    (corpus / "clean.txt").write_text("The talks ended on Monday.", encoding="utf-8")
+    assert batch(corpus, "--out", out, "-j", "1", detectors="entities,mt-artifacts").exit_code == 0
+    with open(out / "triage.csv", newline="") as handle:
+        triage = list(csv.DictReader(handle))
+    assert [row["document"] for row in triage] == ["gutted.txt", "flagged.txt", "clean.txt"]
+    changed = {row["document"]: float(row["words_changed"]) for row in triage}
+    assert changed["gutted.txt"] > 0.5 and changed["clean.txt"] == 0.0
+    # Without the share, the gutted document would rank by its penalty, below the flagged one.
+    penalty = {row["document"]: float(row["mqm_penalty"]) for row in triage}
+    assert penalty["gutted.txt"] < penalty["flagged.txt"]
 
 
 def test_batch_output_equals_clean(tmp_path: Path) -> None:

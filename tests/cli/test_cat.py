@@ -33,8 +33,10 @@ def test_check_reports_unit_ids_and_mqm(damaged_xliff: Path) -> None:
     proc = run("check", str(damaged_xliff))
     assert proc.returncode == 1, proc.stderr
     lines = proc.stdout.splitlines()
-    assert f"{damaged_xliff}:headline:21: number NUMBER_MISMATCH" in lines[0]
-    assert any(f"{damaged_xliff}:body::s2:13: whitespace DOUBLE_SPACE" in line for line in lines)
+    assert f"{damaged_xliff}:headline:21: error number NUMBER_MISMATCH '300'" in lines[0]
+    assert any(
+        f"{damaged_xliff}:body::s2:13: warning whitespace DOUBLE_SPACE" in line for line in lines
+    )
     flags = json.loads(run("check", str(damaged_xliff), "--format", "json").stdout)
     number = next(f for f in flags if f["rule"] == "NUMBER_MISMATCH")
     assert number["unit"] == "headline"
@@ -67,7 +69,7 @@ def test_plain_text_with_a_source_gets_the_qa_checks(tmp_path: Path) -> None:
     source.write_text("会合には3万人が集まった。\n終わった。\n", encoding="utf-8")
     proc = run("check", str(mt), "--source", str(source), "--lines")
     assert proc.returncode == 1
-    assert f"{mt}:1:18: number NUMBER_MISMATCH" in proc.stdout
+    assert f"{mt}:1:18: error number NUMBER_MISMATCH '300'" in proc.stdout
 
 
 BAD_XLIFF = (

@@ -33,8 +33,19 @@ def test_check_text_lines_point_at_the_problem() -> None:
     lines = proc.stdout.splitlines()
     byden = [line for line in lines if "NAME_VARIANT" in line]
     assert byden and byden[0].startswith(f"{SEED}:121:")
-    assert byden[0].endswith("-> 'Biden'")
+    # path:line:col: severity category RULE 'flagged text': message -> fix
+    assert " error name-consistency NAME_VARIANT 'Byden': " in byden[0]
+    assert byden[0].endswith("-> Biden")
     assert all(line.startswith(f"{SEED}:") for line in lines)
+
+
+def test_languagetool_lines_quote_the_word_and_show_severity(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("The talks began.\nOnly the monopolyists gained.\n", encoding="utf-8")
+    lines = run("check", str(path), "--detectors", "languagetool").stdout.splitlines()
+    [typo] = [line for line in lines if "MORFOLOGIK_RULE_EN_US" in line]
+    assert typo.startswith(f"{path}:2:10: error typos MORFOLOGIK_RULE_EN_US 'monopolyists': ")
+    assert typo.endswith("-> monopolists")
 
 
 def test_check_json_is_a_list_of_flags_with_offsets() -> None:
@@ -43,11 +54,19 @@ def test_check_json_is_a_list_of_flags_with_offsets() -> None:
     assert flags and isinstance(flags, list)
     keys = {"start", "end", "detector", "rule", "category", "severity", "message", "suggestions"}
     # A flag with a proposal carries its best one.
-    assert all(set(f) - {"proposal"} == keys | {"mqm"} for f in flags)
+    assert all(set(f) - {"proposal"} == keys | {"merged", "line", "column", "mqm"} for f in flags)
     (name,) = [f for f in flags if f["rule"] == "NAME_VARIANT"]
     assert name["proposal"]["replacement"] == "Biden" and name["proposal"]["origin"] == "rules"
     assert {f["mqm"]["dimension"] for f in flags} >= {"accuracy", "linguistic-conventions"}
-    assert any(text[f["start"] : f["end"]] == "monopolyists" for f in flags)
+    [typo] = [f for f in flags if text[f["start"] : f["end"]] == "monopolyists"]
+    line = text.count("\n", 0, typo["start"]) + 1
+    assert (typo["line"], typo["column"]) == (
+        line,
+        typo["start"] - text.rfind("\n", 0, typo["start"]),
+    )
+    # One category spelling across detectors, and one flag per problem.
+    assert all(f["category"] == f["category"].lower() for f in flags)
+    assert any(f["merged"] for f in flags)
 
 
 def test_clean_json_and_output_file(tmp_path: Path) -> None:
@@ -67,6 +86,23 @@ def test_clean_diff_marks_edits_without_colour_when_piped() -> None:
     proc = run("clean", str(SEED), "--no-model", "--format", "diff")
     assert "[-Byden-]{+Biden+}" in proc.stdout
     assert "\x1b[" not in proc.stdout
+
+
+def test_clean_diff_can_show_the_flags_left(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("It rained for a hour. The talks ended at the.\n", encoding="utf-8")
+    proc = run("clean", str(path), "--no-model", "--format", "diff", "--show-flags")
+    assert proc.returncode == 0, proc.stderr
+    diff, _, flags = proc.stdout.partition("\n\n")
+    assert "[-a-]{+an+}" in diff
+    assert flags.splitlines() == [
+        line for line in flags.splitlines() if line.startswith(f"{path}:1:")
+    ]
+    assert "TRUNCATED_SENTENCE 'the.'" in flags and "ARTICLE_SOUND" not in flags
+    plain = run("clean", str(path), "--no-model", "--show-flags")
+    assert (
+        plain.stdout.startswith("It rained for an hour.") and "TRUNCATED_SENTENCE" in plain.stderr
+    )
 
 
 def test_lines_mode_keeps_one_output_line_per_input_line(tmp_path: Path) -> None:

@@ -171,3 +171,119 @@ def test_in_a_line_corpus_only_repeats_within_a_line_count() -> None:
     assert "REPEATED_SENTENCE" in [
         f.rule for f in MTArtifactDetector().detect(segment(f"{s} {s}\n", lines=True))
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The fans shouted his name again and again and again and again.",
+        "More and more residents are leaving.",
+        "They tested it over and over in the chamber.",
+        "The students built it step by step.",
+        "Prices rose day after day, and they met face to face.",
+    ],
+)
+def test_idiomatic_reduplication_is_english_not_stutter(text: str) -> None:
+    assert not [r for r, _ in rules(text) if r in ("DOUBLED_PHRASE", "REPEATED_NOUN_PHRASE")]
+
+
+@pytest.mark.parametrize(
+    "text, auto_fixed",
+    [
+        (
+            "Operating profit decreased by 42 percent, and operating profit decreased "
+            "by 42 percent.",
+            True,
+        ),
+        # "fell"/"dropped": a different word, which a person judges.
+        ("Sales of cars fell 9 percent in May and sales of cars dropped 9 percent in May.", False),
+        # The changed word carries meaning.
+        (
+            "Evacuation orders were issued to the town, and evacuation advisories were issued "
+            "to the town.",
+            False,
+        ),
+        # The same verb inflected is the same word.
+        (
+            "Costs go up in the first half of the year and costs goes up in the first half "
+            "of the year.",
+            True,
+        ),
+    ],
+)
+def test_a_clause_repeated_with_at_most_one_word_changed(text: str, auto_fixed: bool) -> None:
+    # The whole sentence but its full stop is the doubled stretch.
+    [flag] = [f for f in MTArtifactDetector().detect(segment(text)) if f.rule == "REPEATED_CLAUSE"]
+    assert flag.span.of(text) == text.rstrip(".")
+    assert (flag.confidence >= 0.85) is auto_fixed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sales rose in Tokyo and profits fell sharply in Osaka last year.",
+        "He said it would rain, and she said it would snow all day in the north.",
+        "The best of times and the worst of times.",
+    ],
+)
+def test_different_clauses_are_not_repeats(text: str) -> None:
+    assert "REPEATED_CLAUSE" not in [r for r, _ in rules(text)]
+
+
+@pytest.mark.parametrize(
+    "text, flagged, fix",
+    [
+        ("He said, “This is the best. ”", " ”", "”"),
+        ("He said, “ This is the best.”", "“ ", "“"),
+    ],
+)
+def test_detached_curly_quotes_are_repaired_like_straight_ones(
+    text: str, flagged: str, fix: str
+) -> None:
+    [flag] = [f for f in MTArtifactDetector().detect(segment(text)) if f.rule == "MISPLACED_QUOTE"]
+    assert (flag.span.of(text), flag.suggestions, flag.confidence >= 0.85) == (
+        flagged,
+        (fix,),
+        True,
+    )
+
+
+def test_an_unclosed_curly_quote_is_unbalanced() -> None:
+    text = "He said, “This is the best. Then he left."
+    assert ("UNBALANCED_QUOTE", "“") in rules(text)
+    assert not [r for r, _ in rules("He said, “This is the best.” Then he left.") if "QUOTE" in r]
+
+
+@pytest.mark.parametrize(
+    "text, glyphs",
+    [
+        (
+            "The building will have ▼ Space for books, ▼ A room for children, ▼ A café.",
+            [("▼ Space", "space"), ("▼ A", "a"), ("▼ A", "a")],
+        ),
+        (
+            "Events include ● Lectures by the curator, ● Printmaking workshops for children.",
+            [("● Lectures", "lectures"), ("● Printmaking", "printmaking")],
+        ),
+        # Names keep their capitals; a glyph opening a line leaves a sentence start.
+        ("The tour visits ▼ Tokyo, ▼ Osaka and ▼ Nagoya.", [("▼ ", ""), ("▼ ", ""), ("▼ ", "")]),
+        ("Issues such as ▼ Ukraine, ■ cyber attacks.", [("▼ ", ""), ("■ ", "")]),
+        ("■ Flights and trains\n\nMajor airlines cancelled flights.", [("■ ", "")]),
+        ("It ended. ▼ The next talks begin in May.", [("▼ ", "")]),
+    ],
+)
+def test_a_capital_left_mid_sentence_by_a_removed_glyph_is_lowered(
+    text: str, glyphs: list[tuple[str, str]]
+) -> None:
+    found = [
+        (f.span.of(text), f.suggestions[0])
+        for f in MTArtifactDetector().detect(segment(text))
+        if f.rule == "STRAY_GLYPH"
+    ]
+    assert found == glyphs
+
+
+def test_a_sentence_truncated_on_a_nouns_preposition() -> None:
+    assert ("TRUNCATED_SENTENCE", "against.") in rules("Officials issued a warning against.")
+    assert ("TRUNCATED_SENTENCE", "to.") in rules("The city called for an end to.")
+    assert not [r for r, _ in rules("This is the house he lived in.") if r.startswith("TRUNC")]

@@ -27,13 +27,13 @@ def test_concurrent_requests_share_one_model_in_one_thread(
     rules_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     loads: list[str] = []
-    real_load = model_rewriter.load
+    real_open = model_rewriter.open_backend
 
-    def counting_load(path):  # type: ignore[no-untyped-def]
+    def counting_open(*args, **kwargs):  # type: ignore[no-untyped-def]
         loads.append(threading.current_thread().name)
-        return real_load(path)
+        return real_open(*args, **kwargs)
 
-    monkeypatch.setattr(model_rewriter, "load", counting_load)
+    monkeypatch.setattr(model_rewriter, "open_backend", counting_open)
     engine = Engine(ServeSettings(beams=2, time_limit=600))
     engine.url, engine.info, engine.language_list = (
         rules_engine.url,

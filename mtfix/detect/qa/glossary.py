@@ -99,7 +99,7 @@ def _csv_terms(name: str, text: str) -> Iterator[Term]:
 def _tbx_terms(name: str, data: bytes) -> Iterator[Term]:
     from translate.storage.tbx import tbxfile
 
-    from mtfix.formats import xml
+    import mtfix.formats.xml as xml
 
     root = xml.parse(name, data)
     languages = [

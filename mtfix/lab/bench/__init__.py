@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mtfix import __version__
 from mtfix.io import write_text
 from mtfix.paths import bench_dir
+from mtfix.version import __version__
 
 
 def machine() -> dict[str, Any]:

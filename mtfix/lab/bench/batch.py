@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from mtfix.lab.bench import write_result
-from mtfix.languagetool.server import LanguageToolServer
+from mtfix.languagetool.supervisor import Supervisor
 from mtfix.paths import eval_dir, models_dir, seed_article
 
 DOCUMENTS = 300
@@ -137,8 +137,9 @@ def main() -> None:
 
     with (
         tempfile.TemporaryDirectory(prefix="mtfix-bench-batch-") as tmp,
-        LanguageToolServer() as lt,
+        Supervisor() as lt,
     ):
+        lt.wait_ready()
         os.environ["MTFIX_LANGUAGETOOL_URL"] = lt.url
         work = Path(tmp)
         corpus = generate_corpus(work / "corpus", args.documents)

@@ -1,4 +1,9 @@
-"""English word knowledge every stage shares: how common a word is, dates, US/UK spellings.
+"""English word knowledge every stage shares: how common a word is, dates, US/UK spellings,
+the verbs that frame a report, and the words English repeats on purpose.
+
+Submodules hold the larger bodies of knowledge: :mod:`mtfix.lexicon.articles` (*a*/*an* by sound,
+names that take *the*, count nouns) and :mod:`mtfix.lexicon.typography` (Japanese full-width and
+CJK marks and their ASCII forms).
 
 Frequencies are wordfreq's Zipf scale for English: log10 of a word's frequency per billion words,
 so 3.0 is about once per million words and each step is a factor of ten. The named cut-offs below
@@ -47,6 +52,39 @@ DATE_WORDS = frozenset(
     | {"October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday"}
     | {"Friday", "Saturday", "Sunday"}
 )
+
+# Verbs Japanese news puts at the end of a sentence to frame what it reports (と発表した
+# "announced", ことが分かった "it was found", ことが決まった "it was decided", 予定だ "is planned",
+# とみられる "is thought"): MT that drops their subject leaves them as a sentence of their own
+# ("Was announced.", "It is said."), which only says again that the sentence before is reported.
+FRAMING_VERBS = frozenset(
+    "say announce report confirm reveal state explain add note decide expect plan schedule "
+    "think believe consider seem appear know learn find understand estimate predict".split()
+)
+
+# Words English repeats around "and" on purpose, as often as it likes ("more and more", "again
+# and again and again", "over and over"), and nouns it repeats around a preposition ("step by
+# step", "day after day", "face to face"): emphasis, never MT stutter.
+REDUPLICATED = frozenset(
+    "more less again over on round through out up around back by better worse".split()
+)
+REDUPLICATED_NOUNS = frozenset(
+    "step one day little bit piece side inch year case word point line row drop layer page "
+    "stage block door hand time week month generation face back cheek head toe end person "
+    "nose shoulder heart mouth wall peer arm neck house".split()
+)
+_REDUPLICATION = re.compile(
+    rf"\b({'|'.join(sorted(REDUPLICATED))})(?:,?\s+and\s+\1\b)+"
+    rf"|\b({'|'.join(sorted(REDUPLICATED_NOUNS))})\s+(?:by|after|to|upon|in)\s+\2\b",
+    re.IGNORECASE,
+)
+
+
+def reduplications(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` repeats a word on purpose ("again and again", "step by step"), as
+    ``(start, end)`` offsets."""
+    return [m.span() for m in _REDUPLICATION.finditer(text)]
+
 
 # British and American spellings of one word: (pattern, replacement) pairs that map either to a
 # common form. Applied to both words, so "organisations" and "organizations" meet.
