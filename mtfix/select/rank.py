@@ -30,18 +30,31 @@ import math
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol, TypeVar
 
-from mtfix.core import Candidate, Document, Flag
+from mtfix.core import Candidate, Document, Edit, Flag
 from mtfix.paths import models_dir
 from mtfix.select.confidence import MODEL_DIR, MODEL_FILE, ConfidenceModel
-
-if TYPE_CHECKING:
-    from mtfix.select.proposals import Proposal
 
 MIDPOINT = 0.5
 SLOPE = 1.0
 _ORIGIN_ORDER = {"rules": 0, "model": 1, "suggestion": 2}
+
+
+class Ranked(Protocol):
+    """What ordering reads of a proposal (:class:`mtfix.select.proposals.Proposal`)."""
+
+    @property
+    def applied(self) -> bool: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def origin(self) -> str: ...
+    @property
+    def edits(self) -> Sequence[Edit]: ...
+
+
+R = TypeVar("R", bound=Ranked)
 
 
 class Ranker(Protocol):
@@ -53,10 +66,10 @@ class Ranker(Protocol):
         self, doc: Document, cand: Candidate, flags: Sequence[Flag], score: float
     ) -> float: ...
 
-    def rank(self, proposals: Sequence[Proposal]) -> list[Proposal]: ...
+    def rank(self, proposals: Sequence[R]) -> list[R]: ...
 
 
-def _order(proposals: Sequence[Proposal]) -> list[Proposal]:
+def _order(proposals: Sequence[R]) -> list[R]:
     return sorted(
         proposals,
         key=lambda p: (
@@ -78,7 +91,7 @@ class ScoreRanker:
     ) -> float:
         return 1.0 / (1.0 + math.exp(-SLOPE * (score - MIDPOINT)))
 
-    def rank(self, proposals: Sequence[Proposal]) -> list[Proposal]:
+    def rank(self, proposals: Sequence[R]) -> list[R]:
         return _order(proposals)
 
 
@@ -98,7 +111,7 @@ class ConfidenceRanker:
         # The run-time pipeline has no word-level QE probabilities; the model was fitted so.
         return self.model.confidence(doc, cand, flags)
 
-    def rank(self, proposals: Sequence[Proposal]) -> list[Proposal]:
+    def rank(self, proposals: Sequence[R]) -> list[R]:
         return _order(proposals)
 
 
