@@ -6,11 +6,11 @@ Nothing here does I/O or imports a heavy library, so every other module (and eve
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from itertools import pairwise
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 
 @dataclass(frozen=True, order=True)
@@ -171,6 +171,36 @@ class _SpanIndex:
             return found[-1] if found else None
         i = bisect_right(self._starts, offset) - 1
         return i if i >= 0 else None
+
+
+T = TypeVar("T")
+
+
+class ByPosition(Generic[T]):
+    """Items (flags, edits) found by where their span is: those whose span
+    :meth:`~Span.touches` a given one, in their given order, by bisection on their starts rather
+    than a scan of them all, so matching a document's flags to its sentences stays near-linear.
+    """
+
+    def __init__(self, items: Iterable[T], span_of: Callable[[T], Span]) -> None:
+        self._items = list(items)
+        spans = [span_of(item) for item in self._items]
+        self._order = sorted(range(len(spans)), key=lambda i: spans[i].start)
+        self._spans = [spans[i] for i in self._order]
+        self._starts = [s.start for s in self._spans]
+        self._longest = max((len(s) for s in spans), default=0)
+
+    def touching(self, span: Span) -> list[T]:
+        # An item touching ``span`` starts at most its own length before it, and not after it.
+        lo = bisect_left(self._starts, span.start - self._longest)
+        hi = bisect_right(self._starts, span.end)
+        hits = sorted(self._order[k] for k in range(lo, hi) if self._spans[k].touches(span))
+        return [self._items[i] for i in hits]
+
+    def any_touching(self, span: Span) -> bool:
+        lo = bisect_left(self._starts, span.start - self._longest)
+        hi = bisect_right(self._starts, span.end)
+        return any(self._spans[k].touches(span) for k in range(lo, hi))
 
 
 class Severity(StrEnum):

@@ -16,7 +16,16 @@ import mtfix.detect as detect
 import mtfix.mqm as mqm
 import mtfix.progress as progress
 import mtfix.rewrite as rewrite
-from mtfix.core import Candidate, Document, Edit, Flag, Span, Target, apply_edits
+from mtfix.core import (
+    ByPosition,
+    Candidate,
+    Document,
+    Edit,
+    Flag,
+    Span,
+    Target,
+    apply_edits,
+)
 from mtfix.detect.merge import one_per_problem
 from mtfix.io import InputError
 from mtfix.languagetool import LANGUAGETOOL_VERSION
@@ -114,11 +123,10 @@ def top_proposals(
     cover the proposal's edits there): the suggestion ``check`` shows and the server lists
     first."""
     out: dict[Flag, Edit] = {}
+    by_span = ByPosition(sorted(proposals, key=lambda p: p.rank), lambda p: p.span)
     for flag in flags:
-        for proposal in sorted(proposals, key=lambda p: p.rank):
-            if proposal.span.touches(flag.span) and (
-                edit := proposal.edit_for(flag.span, doc.text)
-            ):
+        for proposal in by_span.touching(flag.span):
+            if edit := proposal.edit_for(flag.span, doc.text):
                 out[flag] = edit
                 break
     return out
@@ -254,8 +262,10 @@ class Pipeline:
             return CleanResult(doc, text, (), flags)
         selection, proposals = self._propose(doc, flags)
         edits = selection.edits
-        left = tuple(f for f in flags if not any(e.span.touches(f.span) for e in edits))
-        resolved = tuple(f for f in flags if f not in left)
+        by_edit = ByPosition(edits, lambda e: e.span)
+        fixed = [by_edit.any_touching(f.span) for f in flags]
+        left = tuple(f for f, done in zip(flags, fixed, strict=True) if not done)
+        resolved = tuple(f for f, done in zip(flags, fixed, strict=True) if done)
         return CleanResult(
             doc, apply_edits(text, edits), edits, left, resolved, selection.decisions, proposals
         )

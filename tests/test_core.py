@@ -6,8 +6,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mtfix.core import Aligned, Document, Edit, OverlappingEditsError, Span, apply_edits
+from mtfix.core import (
+    Aligned,
+    ByPosition,
+    Document,
+    Edit,
+    OverlappingEditsError,
+    Span,
+    apply_edits,
+    check_disjoint,
+)
 from mtfix.segment import segment
+from mtfix.select import _Accepted
 
 TEXT = st.text(
     # Lone surrogates cannot come out of UTF-8 decoding, so they are not valid input.
@@ -118,3 +128,41 @@ def test_a_rewriter_reads_a_sentences_source() -> None:
 )
 def test_an_edit_may_not_change_or_split_a_protected_span(span: Span, touches: bool) -> None:
     assert _bilingual().touches_protected(span) is touches
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 60), st.integers(0, 8)), max_size=30),
+    st.integers(0, 60),
+    st.integers(0, 8),
+)
+def test_by_position_finds_what_a_scan_finds(
+    items: list[tuple[int, int]], start: int, length: int
+) -> None:
+    spans = [Span(s, s + n) for s, n in items]
+    query = Span(start, start + length)
+    index = ByPosition(spans, lambda s: s)
+    expected = [s for s in spans if s.touches(query)]
+    assert index.touching(query) == expected
+    assert index.any_touching(query) == bool(expected)
+
+
+@given(
+    st.lists(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 4)), max_size=3), max_size=12)
+)
+def test_accepting_edits_one_candidate_at_a_time_matches_checking_them_all(
+    candidates: list[list[tuple[int, int]]],
+) -> None:
+    accepted = _Accepted()
+    everything: list[Edit] = []
+    for spans in candidates:
+        edits = [Edit(Span(s, s + n), "x", "rules") for s, n in spans]
+        try:
+            check_disjoint([*everything, *edits])
+            expected = True
+        except OverlappingEditsError:
+            expected = False
+        assert accepted.fits(edits) == expected
+        if expected:
+            accepted.add(edits)
+            everything += edits
+    assert accepted.edits == check_disjoint(everything)

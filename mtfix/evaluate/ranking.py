@@ -16,12 +16,13 @@ A sentence with no candidate counts as a miss for ``hit@k`` and no harm.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
-from mtfix.core import Candidate, Document, Flag, Span, apply_within
+from mtfix.core import ByPosition, Candidate, Document, Flag, Span, apply_within
 from mtfix.evaluate.metrics import Metric, Ter
 
 
@@ -144,13 +145,18 @@ def rank_candidates(
     lines = doc.text.split("\n")
     starts = [0, *accumulate(len(line) + 1 for line in lines)]
     out = []
+    flag_index = ByPosition(flags, lambda f: f.span)
+    by_sentence: dict[Span, list[Candidate]] = defaultdict(list)
+    for cand in candidates:
+        if cand.edits:
+            by_sentence[cand.sentence].append(cand)
     for sentence in doc.sentences:
-        local = [f for f in flags if f.span.touches(sentence)]
+        local = flag_index.touching(sentence)
         if not local:
             continue
         n = bisect_right(starts, sentence.start) - 1
         line = Span(starts[n], starts[n] + len(lines[n]))
-        mine = [c for c in candidates if c.sentence == sentence and c.edits]
+        mine = by_sentence[sentence]
         scored = sorted(((score(doc, c, local), c) for c in mine), key=lambda pc: -pc[0])
         texts: dict[str, float] = {}
         for p, cand in scored:

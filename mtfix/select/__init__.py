@@ -38,12 +38,22 @@ Every candidate's fate is kept as a :class:`Decision` (``mtfix clean --explain``
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mtfix.core import Candidate, Document, Edit, Flag, Span, check_disjoint
+from mtfix.core import (
+    ByPosition,
+    Candidate,
+    Document,
+    Edit,
+    Flag,
+    OverlappingEditsError,
+    Span,
+    check_disjoint,
+)
 from mtfix.diff import tokens
 from mtfix.lexicon import regional_variant
 from mtfix.select.guard import DEFAULT_POLICY, Policy, guard, licences_used
@@ -112,8 +122,9 @@ def select(
 
     chosen: list[tuple[int, Candidate]] = []
     used: dict[int, tuple[str, ...]] = {}
+    flag_index = ByPosition(flags, lambda f: f.span)
     for sentence, cands in by_sentence.items():
-        local_flags = [f for f in flags if f.span.touches(sentence)]
+        local_flags = flag_index.touching(sentence)
         best: tuple[int, Candidate] | None = None
         best_score = 0.0
         # What the choice compares: the selector's score, or with a threshold the confidence.
@@ -154,19 +165,43 @@ def select(
         if best is not None:
             chosen.append(best)
 
-    accepted: list[Edit] = []
+    accepted = _Accepted()
     for n, cand in sorted(chosen, key=lambda nc: _confidence(nc[1]), reverse=True):
-        try:
-            check_disjoint([*accepted, *cand.edits])
-        except ValueError:
+        if not accepted.fits(cand.edits):
             why = "overlaps a surer sentence's edits"
             decisions[n] = Decision(cand, False, "overlap", why, used.get(n, ()))
             continue
-        accepted.extend(cand.edits)
+        accepted.add(cand.edits)
         decisions[n] = Decision(cand, True, licences=used.get(n, ()))
-    return Selection(
-        tuple(check_disjoint(accepted)), tuple(decisions[n] for n in sorted(decisions))
-    )
+    return Selection(tuple(accepted.edits), tuple(decisions[n] for n in sorted(decisions)))
+
+
+class _Accepted:
+    """The edits accepted so far, kept sorted and disjoint: a new candidate's edits are tested
+    against their neighbours only, not re-sorted with all of them."""
+
+    def __init__(self) -> None:
+        self.edits: list[Edit] = []
+        self._keys: list[tuple[int, int]] = []
+
+    def fits(self, edits: Sequence[Edit]) -> bool:
+        try:
+            check_disjoint(edits)
+            for edit in edits:
+                i = bisect_left(self._keys, (edit.span.start, edit.span.end))
+                # Disjoint and sorted: only the edits either side of the insertion point can clash.
+                for neighbour in self.edits[max(i - 1, 0) : i + 1]:
+                    check_disjoint((neighbour, edit))
+        except OverlappingEditsError:
+            return False
+        return True
+
+    def add(self, edits: Sequence[Edit]) -> None:
+        for edit in edits:
+            key = (edit.span.start, edit.span.end)
+            i = bisect_right(self._keys, key)
+            self._keys.insert(i, key)
+            self.edits.insert(i, edit)
 
 
 def candidate_score(

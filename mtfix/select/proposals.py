@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mtfix.core import Candidate, Document, Edit, Flag, Span, apply_within
+from mtfix.core import ByPosition, Candidate, Document, Edit, Flag, Span, apply_within
 from mtfix.lexicon import regional_variant
 from mtfix.select import Decision, candidate_score
 from mtfix.select.guard import DEFAULT_POLICY, Policy
@@ -114,13 +114,14 @@ def rank_proposals(
         and not any(regional_variant(e.span.of(doc.text), e.replacement) for e in c.edits)
     ]
     stretch = _stretches(doc, entries)
+    flag_index = ByPosition(flags, lambda f: f.span)
     by_stretch: dict[Span, list[Proposal]] = defaultdict(list)
     for cand, decision in entries:
         span = stretch[cand.sentence]
         text = apply_within(doc.text, span, cand.edits)
         if text == span.of(doc.text):
             continue
-        local = [f for f in flags if f.span.touches(cand.sentence)]
+        local = flag_index.touching(cand.sentence)
         score = candidate_score(doc, cand, local, policy)
         licensed = (f.rule for f in local if any(e.span.touches(f.span) for e in cand.edits))
         by_stretch[span].append(
@@ -141,7 +142,7 @@ def rank_proposals(
     out: list[Proposal] = []
     for span in sorted(by_stretch):
         found = by_stretch[span]
-        if not (any(p.applied for p in found) or any(f.span.touches(span) for f in flags)):
+        if not (any(p.applied for p in found) or flag_index.any_touching(span)):
             continue
         seen: set[str] = set()
         for proposal in ranker.rank(found):

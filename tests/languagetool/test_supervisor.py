@@ -4,6 +4,7 @@ are retried on the replacement, a hung request is a one-line timeout, memory sta
 from __future__ import annotations
 
 import os
+import re
 import signal
 import threading
 import time
@@ -101,7 +102,9 @@ def test_recycled_on_schedule_without_failing_a_request(use) -> None:  # type: i
         assert stats["recycles"] == 1 and stats["restarts"] == 0
         assert stats["java_pid"] != first and wait_for(lambda: not alive(first or 0), 30)
         assert [e["kind"] for e in stats["events"]][-1] == "recycle"
-        assert "after 3 requests" in stats["events"][-1]["reason"]
+        # Requests go on while the new JVM warms: the swap may come a request or two later.
+        served = re.search(r"after (\d+) requests", stats["events"][-1]["reason"])
+        assert served is not None and int(served.group(1)) >= 3
 
 
 def test_a_jvm_that_cannot_start_is_one_line(
