@@ -277,6 +277,7 @@ class Pipeline:
         from mtfix.rewrite.suggestions import suggestion_candidates
         from mtfix.select import select
         from mtfix.select.proposals import rank_proposals
+        from mtfix.select.rank import installed_ranker
 
         targets = self.targets(doc, flags)
         candidates: list[Candidate] = []
@@ -284,9 +285,13 @@ class Pipeline:
             with progress.stage(f"rewrite: {rewriter.name}", len(targets)) as advance:
                 candidates += rewriter.propose(doc, targets)
                 advance(len(targets))
-        selection = select(doc, candidates, flags)
+        # The calibrated confidence where it is installed: it ranks, and gates the model's fixes.
+        ranker = installed_ranker()
+        selection = select(doc, candidates, flags, ranker=ranker)
         suggestions = suggestion_candidates(doc, targets)
-        return selection, rank_proposals(doc, flags, selection.decisions, suggestions)
+        return selection, rank_proposals(
+            doc, flags, selection.decisions, suggestions, ranker=ranker
+        )
 
 
 @lru_cache(maxsize=8)

@@ -3,7 +3,7 @@
 ``python -m mtfix.lab.card models/gemma-mtfix`` reads the training record
 (``mtfix-model.json``, ``train-log.jsonl``, ``train.toml``), the eval figures accepted into
 ``eval/baseline.json`` (from ``mtfix eval all --update-baseline eval/baseline.json``), the dev-set
-check (``eval/bench/rewriter-dev*.json``, from ``python -m mtfix.lab.devcheck``) and the
+check (``eval/bench/rewriter-*-<model>.json``, from ``python -m mtfix.lab.devcheck``) and the
 benchmark (``eval/bench/model.json``, from ``python -m mtfix.lab.bench.model``), so every number in
 the card comes from a rerunnable command and none is typed by hand.
 """
@@ -16,9 +16,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from mtfix.lab.devcheck import bench_name
 from mtfix.lab.train import LOG_FILE, META_FILE
 from mtfix.paths import bench_dir, eval_dir
 from mtfix.select.guard import DEFAULT_POLICY
+
+# The devcheck runs a card shows, when they were made: (held out, beams, scope).
+DEV_RUNS = ((False, 1, "flagged"), (False, 1, "all"), (True, 1, "flagged"), (True, 4, "all"))
 
 
 def _json(path: Path) -> dict[str, Any] | None:
@@ -137,63 +141,107 @@ def _dev(dev: dict[str, Any] | None) -> list[str]:
 
 def _bench(bench: dict[str, Any] | None) -> list[str]:
     if bench is None:
-        return ["## Speed", "", "Not yet run: `python -m mtfix.lab.bench.model`.", ""]
+        return ["## Speed", "", "Not yet run on this model: `python -m mtfix.lab.bench.model`.", ""]
     r = bench["results"]
     machine = bench["machine"]
+    rows = "\n".join(
+        f"| {backend} | {b['load_fresh_process']['median_s']} | "
+        f"{b['load_fresh_process_cpu']['median_s']} | {b['single']['new_tokens_per_s']} | "
+        f"{b['batched']['new_tokens_per_s']} | {b['beams4']['new_tokens_per_s']} |"
+        for backend in ("ctranslate2", "transformers")
+        if (b := r.get(backend))
+    )
+    missed = [k for k, ok in r.get("targets", {}).get("met", {}).items() if not ok]
     return [
         "## Speed (`python -m mtfix.lab.bench.model`)",
         "",
-        f"- Load in a fresh process, cache warm: {r['load_fresh_process']['median_s']} s "
-        "(median; includes importing torch).",
-        f"- Batched greedy generation (batch {r['batched']['batch']}): "
-        f"{r['batched']['new_tokens_per_s']} new tokens/s; single sentence: "
-        f"{r['single']['new_tokens_per_s']} new tokens/s.",
-        f"- Machine: {machine['cpu']}, {machine['cores']} cores, {r['threads']} threads.",
-        f"- Targets (load < {r['targets']['load_s']} s, >= "
-        f"{r['targets']['batched_new_tokens_per_s']} tokens/s batched): "
-        + (
-            "met."
-            if r["load_fresh_process"]["median_s"] < r["targets"]["load_s"]
-            and r["batched"]["new_tokens_per_s"] >= r["targets"]["batched_new_tokens_per_s"]
-            else f"not met in the run of {bench['date']}."
-        ),
+        f"Run of {bench['date']} on {machine['cpu']}, {machine['cores']} cores, {r['threads']} "
+        f"threads, load average {r.get('load_average_1min_at_start')} at the start (a shared "
+        "machine: compare the backends as ratios, not the seconds). Load: a fresh process, cache "
+        "warm (median); generation in new tokens per second.",
+        "",
+        "| backend | load s | load CPU s | single | batched (8) | 4 beams |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        rows,
+        "",
+        "Targets ("
+        + ", ".join(f"{k} {v}" for k, v in r.get("targets", {}).items() if k != "met")
+        + "): "
+        + (f"missed {', '.join(missed)}." if missed else "all met."),
         "",
     ]
 
 
+def _mine(data: dict[str, Any] | None, name: str) -> dict[str, Any] | None:
+    """``data`` if it was measured on the model ``name``, else None."""
+    model = (data or {}).get("model", (data or {}).get("results", {}).get("model"))
+    return data if model == name else None
+
+
+def _what_it_is(meta: dict[str, Any], default: bool) -> str:
+    reads = (
+        "a flagged sentence, the sentences before it in its paragraph and the detectors' flags "
+        'on it (`Context: ...` / `Flags: RULE "text"; ...` / `Fix: <mt>` → `Fixed: '
+        "<sentence>`, `mtfix.model.context_input`), so it can tell who is speaking and what is "
+        "wrong, and turns them into a corrected sentence"
+        if meta.get("context")
+        else "a machine-translated English sentence (`Fix: <mt>` → `Fixed: <sentence>`) and "
+        "turns it into a corrected one"
+    )
+    loaded = (
+        "`mtfix clean` loads it by default (`--no-model`: rules only)"
+        if default
+        else f"`mtfix clean --model models/{meta['name']}` loads it (it is not the default)"
+    )
+    return (
+        f"A LoRA adapter that reads {reads}; read as a plain language model, it judges the "
+        "detectors' plausible spelling suggestions. It only proposes: `mtfix/select/` keeps a "
+        "rewrite only when the model prefers it to a copy by at least "
+        f"{DEFAULT_POLICY.min_evidence} nat and it passes the guard (numbers, dates, quotations "
+        "and names kept, names only respelt, none invented; only rare or non-words changed, into "
+        f"a similar known word at most {DEFAULT_POLICY.max_spelling_edits} slips away; only "
+        "repeated words deleted; no inserted words), except where a flag licenses the change "
+        "that repairs it (`mtfix/select/licences.py`); with the calibrated confidence installed "
+        "(`models/confidence/`) a rewrite is applied only at or above its threshold. "
+        f"{loaded}; at load it is merged into its base and cached, so peft is needed only once."
+    )
+
+
 def render(model_dir: Path) -> str:
+    from mtfix.evaluate.suites import load_suites
+    from mtfix.model import DEFAULT_MODEL
+    from mtfix.model.load import resolve
+
     meta = _json(model_dir / META_FILE)
     if meta is None:
         raise SystemExit(f"{model_dir / META_FILE}: missing; train the model first")
+    name = meta["name"]
     log_path = model_dir / LOG_FILE
     log = (
         [json.loads(line) for line in log_path.read_text().splitlines()]
         if log_path.exists()
         else []
     )
+    default = resolve(DEFAULT_MODEL).resolve() == model_dir.resolve()
+    # The accepted eval figures are the suites' full system's: this model's only if it is that.
+    full = load_suites().model
+    baseline = _json(eval_dir() / "baseline.json")
+    in_baseline = full is not None and Path(full).resolve() == model_dir.resolve()
     lines = [
-        f"# {meta['name']}: mtfix's rewriting model",
+        f"# {name}: mtfix's rewriting model",
         "",
-        "A LoRA adapter that turns a machine-translated English sentence into a corrected one "
-        "(`Fix: <mt>` → `Fixed: <sentence>`) and, read as a plain language model, judges "
-        "the detectors' plausible spelling suggestions. It only proposes: `mtfix/select/` "
-        "keeps a rewrite only when the model prefers it to a copy by at least "
-        f"{DEFAULT_POLICY.min_evidence} nat and it passes the guard (numbers, dates, quotations "
-        "and names kept, names only respelt, none invented; only rare or non-words changed, into "
-        f"a similar known word at most {DEFAULT_POLICY.max_spelling_edits} slips away; only "
-        "repeated words deleted; no inserted words). `mtfix clean` loads it by default "
-        "(`--no-model`: rules only); "
-        "at load it is merged into its base and cached, so peft is needed only once.",
+        _what_it_is(meta, default),
         "",
         *_training(meta, log),
-        *_suites(_json(eval_dir() / "baseline.json")),
-        *_dev(_json(bench_dir() / "rewriter-dev.json")),
-        *_dev(_json(bench_dir() / "rewriter-dev-all.json")),
-        *_dev(_json(bench_dir() / "rewriter-heldout.json")),
-        *_dev(_json(bench_dir() / "rewriter-heldout-beams4-all.json")),
+        *(_suites(baseline) if in_baseline else []),
+        *(
+            line
+            for heldout, beams, scope in DEV_RUNS
+            for line in _dev(_json(bench_dir() / bench_name(name, heldout, beams, scope)))
+        ),
         f"Selector policy: `{asdict(DEFAULT_POLICY)}` (`mtfix/select/`).",
         "",
-        *_bench(_json(bench_dir() / "model.json")),
+        *_bench(_mine(_json(bench_dir() / "model.json"), name)),
         "## Limits",
         "",
         "- English only; trained on Wikipedia-domain MT (ro/ru/et→en) and synthetic "

@@ -1,21 +1,27 @@
 """Fit the selector's calibrated confidence (:mod:`mtfix.select.confidence`) on held-out lines.
 
-``python -m mtfix.lab.confidence [--sample N] [--beams K]``:
+``python -m mtfix.lab.confidence [--sample N] [--beams K] [--qe]``:
 
-1. per MLQE-PE pair the rewriter trained on, ``N`` train lines it never saw (the ``heldout-<pair>``
-   samples of :mod:`mtfix.lab.devcheck`, whose detector flags and candidates it computes and
-   caches), less any line the quality estimator was fitted on, so no feature was fitted on the
-   lines it describes; dev is never read;
+1. per MLQE-PE pair the rewriter trained on, ``N`` train lines neither it nor the adapter it
+   started from ever saw (the ``heldout-<pair>`` samples of :mod:`mtfix.lab.devcheck`, whose
+   detector flags and candidates it computes and caches), and the synthetic passages built from
+   those lines' post-edits (``passages-<pair>``: a stray first person, a truncated sentence, a
+   broken quote, a doubled conjunction, each after the sentence that tells how to repair it);
+   dev, ``eval/`` and the seed are never read;
 2. every candidate (rules fixes, the model's ``K`` rewrites of every sentence, the suggestions it
-   judged) becomes a row of :func:`mtfix.select.confidence.features`, with the quality
-   estimator's word probabilities for its sentence, labelled 1 when applying it alone makes its
-   line's TER against the post-edit lower than the MT's;
+   judged) becomes a row of :func:`mtfix.select.confidence.features`, labelled 1 when applying it
+   alone makes its line's TER against the post-edit (or the undamaged passage) lower than the
+   MT's. The run-time pipeline computes no word-level QE, so by default neither does the fit
+   (the ``qe_*`` features are left out of the model); ``--qe`` adds the quality estimator's
+   word probabilities, less the lines it was fitted on;
 3. a standardised logistic regression (scikit-learn) is scored by 5-fold cross-validation,
    folds split by line: the out-of-fold probabilities give the calibration table (deciles of
-   confidence: mean confidence against the observed rate) and the auto-apply threshold (the
-   lowest at which at least :data:`TARGET_PRECISION` of the candidates above it were closer to
-   the post-edit), then it is refitted on every row;
-4. writes ``models/confidence/confidence.json`` (coefficients, threshold, table, data counts).
+   confidence: mean confidence against the observed rate) and the auto-apply threshold: per
+   sentence, the surest model candidate the guard passes (what ``clean`` would apply), and the
+   lowest confidence at which at least :data:`TARGET_PRECISION` of those at or above it were
+   closer to the post-edit; then it is refitted on every row;
+4. writes ``models/confidence/confidence.json`` (coefficients, threshold, table, data counts)
+   and its model card.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ from mtfix.evaluate.metrics import Ter
 from mtfix.model import DEFAULT_MODEL
 from mtfix.paths import cache_root, models_dir
 from mtfix.select.confidence import FEATURES, MODEL_DIR, MODEL_FILE, ConfidenceModel, features
+
+QE_FEATURES = frozenset({"qe_sentence", "qe_changed", "qe_missing"})
 
 TARGET_PRECISION = 0.8
 FOLDS = 5
@@ -65,20 +73,24 @@ def _qe_trained_lines() -> set[str]:
     return {line for pair in cfg.pairs for line in train_lines(pair, cfg).mt}
 
 
-def rows(pair: str, sample: int, model: str, beams: int) -> list[dict[str, Any]]:
-    """Feature rows and labels for one held-out pair's candidates."""
-    from mtfix.lab.devcheck import HELD_OUT_PREFIX, _cand, _flag, collect
+def rows(suite: str, sample: int, model: str, beams: int, qe: bool) -> list[dict[str, Any]]:
+    """Feature rows and labels for the candidates of one held-out suite (``heldout-<pair>`` or
+    ``passages-<pair>``)."""
+    from mtfix.lab.devcheck import _cand, _flag, collect
     from mtfix.segment import segment
 
-    data = collect(f"{HELD_OUT_PREFIX}{pair}", sample, model, "all", beams)
+    data = collect(suite, sample, model, "all", beams)
     text = "\n".join(data["source"])
     doc = segment(text, lines=data["lines_mode"])
     flags = [_flag(f) for f in data["flags"]]
     candidates = [_cand(c) for c in data["rules"]] + [_cand(c) for c in data["model"]]
-    excluded = _qe_trained_lines()
+    excluded = _qe_trained_lines() if qe else set()
     sentences = list(doc.sentences)
-    key = f"{pair}-{sample}-{len(text)}"
-    risks = dict(zip(sentences, _qe_risks([s.of(text) for s in sentences], key), strict=True))
+    risks: dict[Span, list[tuple[int, int, float]]] = {}
+    if qe:
+        key = f"{suite}-{sample}-{len(text)}"
+        texts = [s.of(text) for s in sentences]
+        risks = dict(zip(sentences, _qe_risks(texts, key), strict=True))
     starts = [0]
     for line in data["source"]:
         starts.append(starts[-1] + len(line) + 1)
@@ -101,8 +113,9 @@ def rows(pair: str, sample: int, model: str, beams: int) -> list[dict[str, Any]]
         ]
         out.append(
             {
-                "pair": pair,
+                "suite": suite,
                 "line": n,
+                "sentence": [cand.sentence.start, cand.sentence.end],
                 "origin": cand.origin,
                 "features": features(doc, cand, local, word_risks or None),
                 "label": int(after < before),
@@ -153,44 +166,73 @@ def threshold_for(p: Any, y: Any, target: float = TARGET_PRECISION, least: int =
     return 1.0
 
 
-def fit(all_rows: list[dict[str, Any]], seed: int = 0) -> tuple[ConfidenceModel, dict[str, Any]]:
+def sentence_tops(all_rows: Sequence[dict[str, Any]], p: Any) -> list[int]:
+    """Per sentence, the row of the surest model candidate the guard passes: what ``clean``
+    would apply if its confidence reached the threshold."""
+    best: dict[tuple[str, int, int], int] = {}
+    for i, r in enumerate(all_rows):
+        if r["origin"] == "rules" or not r["features"]["guarded"]:
+            continue
+        key = (r["suite"], *r["sentence"])
+        if key not in best or p[i] > p[best[key]]:
+            best[key] = i
+    return sorted(best.values())
+
+
+def fit(
+    all_rows: list[dict[str, Any]], names: Sequence[str] = FEATURES, seed: int = 0
+) -> tuple[ConfidenceModel, dict[str, Any]]:
     import numpy as np
 
-    x = np.array([[r["features"][n] for n in FEATURES] for r in all_rows], dtype=float)
+    x = np.array([[r["features"][n] for n in names] for r in all_rows], dtype=float)
     y = np.array([r["label"] for r in all_rows])
-    lines = sorted({(r["pair"], r["line"]) for r in all_rows})
+    lines = sorted({(r["suite"], r["line"]) for r in all_rows})
     random.Random(seed).shuffle(lines)
     fold_of = {line: i % FOLDS for i, line in enumerate(lines)}
-    folds = np.array([fold_of[(r["pair"], r["line"])] for r in all_rows])
+    folds = np.array([fold_of[(r["suite"], r["line"])] for r in all_rows])
     p = np.zeros(len(y))
     for k in range(FOLDS):
         train, test = folds != k, folds == k
         if len(set(y[train])) < 2:
             raise ValueError(f"fold {k}: only one label among {int(train.sum())} candidates")
         p[test] = _fit(x[train], y[train]).predict_proba(x[test])[:, 1]
-    threshold = threshold_for(p, y)
+    tops = np.array(sentence_tops(all_rows, p), dtype=int)
+    threshold = threshold_for(p[tops], y[tops]) if len(tops) else 1.0
     table = calibration_table(p, y)
     final = _fit(x, y)
     scaler, logistic = final.steps[0][1], final.steps[1][1]
-    applied = p >= threshold
     gains = np.array([r["ter_gain"] for r in all_rows])
+    applied = tops[p[tops] >= threshold] if len(tops) else tops
+    by_suite: dict[str, dict[str, Any]] = {}
+    for suite in sorted({r["suite"] for r in all_rows}):
+        mine = np.array([all_rows[i]["suite"] == suite for i in applied], dtype=bool)
+        chosen = applied[mine] if len(applied) else applied
+        by_suite[suite] = {
+            "applied": len(chosen),
+            "closer": int(y[chosen].sum()) if len(chosen) else 0,
+            "further": int((gains[chosen] < 0).sum()) if len(chosen) else 0,
+            "ter_gain_sum": round(float(gains[chosen].sum()), 2) if len(chosen) else 0.0,
+        }
     report = {
         "candidates": len(y),
         "closer_share": round(float(y.mean()), 4),
         "lines": len(lines),
-        "by_pair": dict(sorted(Counter(r["pair"] for r in all_rows).items())),
+        "by_suite": dict(sorted(Counter(r["suite"] for r in all_rows).items())),
         "by_origin": dict(sorted(Counter(r["origin"] for r in all_rows).items())),
         "calibration": table,
         "max_gap": max(row["gap"] for row in table),
         "threshold_precision_target": TARGET_PRECISION,
         "cross_validated": {
-            "applied": int(applied.sum()),
-            "precision": round(float(y[applied].mean()), 4) if applied.any() else None,
-            "ter_gain_sum": round(float(gains[applied].sum()), 2),
+            "sentences_with_a_guarded_model_candidate": len(tops),
+            "applied": len(applied),
+            "precision": round(float(y[applied].mean()), 4) if len(applied) else None,
+            "further": int((gains[applied] < 0).sum()) if len(applied) else 0,
+            "ter_gain_sum": round(float(gains[applied].sum()), 2) if len(applied) else 0.0,
+            "by_suite": by_suite,
         },
     }
     model = ConfidenceModel(
-        FEATURES,
+        tuple(names),
         tuple(map(float, scaler.mean_)),
         tuple(float(s) if s > 0 else 1.0 for s in scaler.scale_),
         tuple(map(float, logistic.coef_[0])),
@@ -206,27 +248,39 @@ def card(payload: dict[str, Any]) -> str:
     table = payload["calibration"]
     cv = payload["cross_validated"]
     within = sum(row["gap"] <= 0.1 for row in table)
+    qe = "with" if payload["qe"] else "without"
     lines = [
         "# confidence: how likely a post-editor is to prefer a candidate to the MT",
         "",
         "A logistic regression (`mtfix/select/confidence.py`) over what the selector knows about a"
-        " candidate: the model's evidence, the quality estimator's word probabilities for the "
-        "sentence and for the words the candidate changes, the edit's size and kind, word "
-        "frequencies, the flags it touches, whether a flag licensed it and whether the guard "
-        "passes it. `confidence.json` holds its coefficients, its auto-apply threshold and every "
-        "figure below.",
+        " candidate: the model's evidence, the edit's size and kind, word frequencies, the flags "
+        "it touches, whether a flag licensed it and whether the guard passes it"
+        + (", and the quality estimator's word probabilities" if payload["qe"] else "")
+        + ". `confidence.json` holds its coefficients, its auto-apply threshold and every figure "
+        "below. `mtfix clean` loads it when it is installed (`mtfix.select.rank.installed_ranker`"
+        "): it ranks every flagged sentence's proposals, and a model rewrite is applied only at "
+        "or above the threshold.",
         "",
         "## Data",
         "",
         f"- Candidates of the `{payload['rewriter']}` rewriter ({payload['beams']} rewrites of "
-        f"every sentence, the rules fixes, the suggestions it judged) on {payload['sample']} "
-        "held-out MLQE-PE *train* lines per pair (`python -m mtfix.lab.devcheck --heldout`'s "
-        "lines: never the rewriter's input or target), less the lines the quality estimator was "
-        "fitted on; never dev.",
-        f"- {payload['candidates']:,} candidates on {payload['lines']:,} lines; by pair "
-        f"{payload['by_pair']}; by origin {payload['by_origin']}.",
-        f"- Label: applying the candidate alone lowers its line's sentence TER against the "
-        f"post-edit ({payload['closer_share']:.1%} of candidates do).",
+        "every sentence, the rules fixes, the suggestions it judged) on "
+        f"{payload['sample']} held-out MLQE-PE *train* lines per pair (`heldout-<pair>`: never "
+        "the input or target of the rewriter or of the adapter it started from) and on "
+        "synthetic passages built from those lines' post-edits (`passages-<pair>`, "
+        "`mtfix/lab/passages.py`: a stray first person, a truncated sentence, a broken quote, a "
+        "doubled conjunction, each after the sentence that tells how to repair it); never dev, "
+        "`eval/` or the seed.",
+        f"- {payload['candidates']:,} candidates on {payload['lines']:,} lines; by suite "
+        f"{payload['by_suite']}; by origin {payload['by_origin']}.",
+        "- Label: applying the candidate alone lowers its line's sentence TER against the "
+        f"post-edit, or the undamaged passage ({payload['closer_share']:.1%} of candidates do).",
+        f"- Fitted {qe} the quality estimator's word probabilities"
+        + (
+            "."
+            if payload["qe"]
+            else " (the run-time pipeline computes none, so the model never reads them)."
+        ),
         f"- Command: `{payload['command']}`.",
         "",
         "## Calibration (5-fold cross-validation, folds by line)",
@@ -246,19 +300,29 @@ def card(payload: dict[str, Any]) -> str:
         "",
         "## Auto-apply threshold",
         "",
-        f"`{payload['threshold']}`: the lowest confidence at which at least "
-        f"{payload['threshold_precision_target']:.0%} of the held-out candidates at or above it "
-        f"were closer to the post-edit (out of fold: {cv['applied']} candidates, precision "
-        f"{cv['precision']}, summed sentence-TER gain {cv['ter_gain_sum']}). `clean` should "
-        "apply a sentence's top candidate automatically only at or above it and offer the rest "
-        "as proposals.",
+        f"`{payload['threshold']}`: per held-out sentence, the surest model candidate the guard "
+        "passes (what `clean` would apply); the threshold is the lowest confidence at which at "
+        f"least {payload['threshold_precision_target']:.0%} of those at or above it were closer "
+        f"to the post-edit. Out of fold: {cv['sentences_with_a_guarded_model_candidate']} "
+        f"sentences had a guarded model candidate, {cv['applied']} reach the threshold, "
+        f"precision {cv['precision']}, {cv['further']} further from the post-edit, summed "
+        f"sentence-TER gain {cv['ter_gain_sum']}.",
+        "",
+        "| held-out suite | applied | closer | further | summed sentence-TER gain |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        *(
+            f"| {suite} | {row['applied']} | {row['closer']} | {row['further']} | "
+            f"{row['ter_gain_sum']} |"
+            for suite, row in cv["by_suite"].items()
+        ),
         "",
         "## Limits",
         "",
-        "- Fitted on Wikipedia MT (ro/ru/et→en): Japanese→English news artifacts are rare there, "
-        "so the flag-type features for them rest on few candidates.",
+        "- Fitted on Wikipedia MT (ro/ru/et→en) and on synthetic passages: real Japanese→English "
+        "news artifacts are not in its data, only their imitations.",
         "- The label is one post-editor's choice: a candidate as good as the post-edit but "
         "worded otherwise counts as not closer.",
+        "- The rewriter's candidates change with its weights: refit after retraining it.",
         "",
         f"Regenerate: `{payload['command']}` (rewrites this card and `confidence.json`).",
     ]
@@ -266,12 +330,15 @@ def card(payload: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    from mtfix.lab.devcheck import _training_data
+    from mtfix.lab.devcheck import HELD_OUT_PREFIX, PASSAGES_PREFIX, _training_data
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--sample", type=int, default=200)
     parser.add_argument("--beams", type=int, default=2)
+    parser.add_argument(
+        "--qe", action="store_true", help="add the quality estimator's word probabilities"
+    )
     parser.add_argument("--out", type=Path, default=models_dir() / MODEL_DIR / MODEL_FILE)
     parser.add_argument(
         "--pairs", nargs="*", help="held-out pairs (default: every pair the model trained on)"
@@ -280,25 +347,34 @@ def main(argv: Sequence[str] | None = None) -> None:
     pairs = args.pairs or list(_training_data(args.model).mlqe_pairs)
     all_rows = []
     for pair in pairs:
-        made = rows(pair, args.sample, args.model, args.beams)
-        print(pair, len(made), "candidates", sum(r["label"] for r in made), "closer", flush=True)
-        all_rows += made
-    model, report = fit(all_rows)
+        for suite in (f"{HELD_OUT_PREFIX}{pair}", f"{PASSAGES_PREFIX}{pair}"):
+            made = rows(suite, args.sample, args.model, args.beams, args.qe)
+            closer = sum(r["label"] for r in made)
+            print(suite, len(made), "candidates", closer, "closer", flush=True)
+            all_rows += made
+    names = [n for n in FEATURES if args.qe or n not in QE_FEATURES]
+    model, report = fit(all_rows, names)
     payload = model.to_dict() | {
         "rewriter": args.model,
         "sample": args.sample,
         "beams": args.beams,
+        "qe": args.qe,
         "pairs": pairs,
         "command": "python -m mtfix.lab.confidence"
+        + (f" --model {args.model}" if args.model != DEFAULT_MODEL else "")
         + (f" --sample {args.sample}" if args.sample != 200 else "")
         + (f" --beams {args.beams}" if args.beams != 2 else "")
+        + (" --qe" if args.qe else "")
         + (f" --pairs {' '.join(args.pairs)}" if args.pairs else ""),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_suffix(".tmp")
     tmp.write_text(json.dumps(payload, indent=2) + "\n")
     tmp.replace(args.out)
-    (args.out.parent / "MODEL_CARD.md").write_text(card(payload), encoding="utf-8")
+    card_path = args.out.parent / "MODEL_CARD.md"
+    card_tmp = card_path.with_suffix(".tmp")
+    card_tmp.write_text(card(payload), encoding="utf-8")
+    card_tmp.replace(card_path)
     print(json.dumps({k: report[k] for k in ("candidates", "closer_share", "max_gap")}))
     print("threshold", model.threshold, json.dumps(report["cross_validated"]))
 

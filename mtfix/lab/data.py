@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -180,13 +181,16 @@ def counts(pairs: list[Pair]) -> dict[str, int]:
     return dict(sorted(Counter(p.origin for p in pairs).items()))
 
 
-def held_out(cfg: DataConfig, pair: str) -> tuple[list[str], list[str]]:
+def held_out(
+    cfg: DataConfig, pair: str, *, also: Sequence[DataConfig] = ()
+) -> tuple[list[str], list[str]]:
     """The MLQE-PE train lines of ``pair`` (MT, post-edit) that a model trained on ``cfg`` never
-    saw, neither as an input nor as a target (synthetic pairs use post-edits as targets).
+    saw, neither as an input nor as a target (synthetic pairs use post-edits as targets); ``also``
+    are the data of the models its weights started from (``lora.init``), which saw theirs.
 
     Thresholds tuned on these lines leave the dev sets an unbiased measure.
     """
-    seen = {text for p in build_pairs(cfg) for text in (p.source, p.target)}
+    seen = {text for c in (cfg, *also) for p in build_pairs(c) for text in (p.source, p.target)}
     mt_path = cfg.corpora / "mlqe-pe" / pair / "train.mt"
     mt, pe = _lines(mt_path), _lines(mt_path.with_suffix(".pe"))
     kept = [

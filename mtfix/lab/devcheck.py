@@ -6,7 +6,7 @@ scope), and scores three outputs with the eval harness's TER against the post-ed
 selector's choice among rules candidates only, and its choice among rules and model candidates.
 The sample is the eval harness's (``mtfix eval suite NAME --sample N`` scores the same lines).
 Candidates are cached under ``$MTFIX_CACHE/devcheck/`` so a selector policy can be re-scored
-without generating again; results go to ``eval/bench/rewriter-dev.json``.
+without generating again; results go to ``eval/bench/rewriter-dev-<model>.json``.
 
 ``--heldout`` scores MLQE-PE *train* lines the model never saw instead (suites
 ``heldout-<pair>``, see :func:`mtfix.lab.data.held_out`): the set to tune selector
@@ -42,6 +42,7 @@ from mtfix.rewrite import RewriterSettings
 from mtfix.rewrite.model import ModelRewriter
 from mtfix.select import select
 from mtfix.select.guard import DEFAULT_POLICY, Policy
+from mtfix.select.rank import Ranker, installed_ranker
 
 if TYPE_CHECKING:
     from mtfix.evaluate.suites import Corpus
@@ -50,6 +51,11 @@ if TYPE_CHECKING:
 
 SUITES = ("mlqe-ro-en", "mlqe-ru-en", "mlqe-et-en", "mlqe-ne-en", "mlqe-si-en", "seed")
 HELD_OUT_PREFIX = "heldout-"
+PASSAGES_PREFIX = "passages-"
+# Per pair, the synthetic passages built from its held-out post-edits, and their seed (training
+# draws its own from other post-edits, with the training config's seed).
+PASSAGES = 200
+PASSAGES_SEED = 101
 
 
 def _cand_json(c: Candidate) -> dict[str, Any]:
@@ -69,11 +75,27 @@ def _cand(d: dict[str, Any]) -> Candidate:
 
 
 def _flag_json(f: Flag) -> dict[str, Any]:
-    return {"span": [f.span.start, f.span.end], "category": f.category, "rule": f.rule}
+    return {
+        "span": [f.span.start, f.span.end],
+        "category": f.category,
+        "rule": f.rule,
+        "suggestions": list(f.suggestions),
+        "confidence": f.confidence,
+    }
 
 
 def _flag(d: dict[str, Any]) -> Flag:
-    return Flag(Span(*d["span"]), "cached", d["rule"], d["category"], "")
+    suggestions = tuple(d.get("suggestions", ()))
+    confidence = d.get("confidence", 0.0)
+    return Flag(
+        Span(*d["span"]),
+        "cached",
+        d["rule"],
+        d["category"],
+        "",
+        suggestions=suggestions,
+        confidence=confidence,
+    )
 
 
 def _weights_key(model: str) -> str:
@@ -108,16 +130,41 @@ def _training_data(model: str) -> DataConfig:
     return load_config(resolve(model) / "train.toml").data
 
 
+def _ancestors_data(model: str) -> list[DataConfig]:
+    """The training data of the adapters ``model``'s weights started from (``lora.init``, and
+    theirs in turn): lines they saw are not held out from ``model``."""
+    from mtfix.lab.train import load_config
+
+    out: list[DataConfig] = []
+    init = load_config(resolve(model) / "train.toml").lora.init
+    while init and len(out) < 8:
+        cfg = load_config(resolve(init) / "train.toml")
+        out.append(cfg.data)
+        init = cfg.lora.init
+    return out
+
+
 def _corpus(suite: str, model: str) -> Corpus:
-    """A dev suite from ``eval/suites.toml``, or ``heldout-<pair>``: the MLQE-PE train lines that
-    ``model``'s own training config left unseen."""
+    """A dev suite from ``eval/suites.toml``; ``heldout-<pair>``: the MLQE-PE train lines that
+    ``model`` and the adapters it started from left unseen; or ``passages-<pair>``: synthetic
+    passages (:mod:`mtfix.lab.passages`, one a line: the sentence before, then the damaged one)
+    built from those lines' post-edits, the undamaged passage as the reference."""
+    import random
+
     from mtfix.evaluate.suites import Corpus, load_suites
+    from mtfix.lab import passages
     from mtfix.lab.data import held_out
 
-    if not suite.startswith(HELD_OUT_PREFIX):
+    if not suite.startswith((HELD_OUT_PREFIX, PASSAGES_PREFIX)):
         return load_suites().get(suite).load()
-    mt, pe = held_out(_training_data(model), suite.removeprefix(HELD_OUT_PREFIX))
-    return Corpus(suite, tuple(mt), (tuple(pe),))
+    pair = suite.removeprefix(HELD_OUT_PREFIX).removeprefix(PASSAGES_PREFIX)
+    mt, pe = held_out(_training_data(model), pair, also=_ancestors_data(model))
+    if suite.startswith(HELD_OUT_PREFIX):
+        return Corpus(suite, tuple(mt), (tuple(pe),))
+    built = passages.build(pe, PASSAGES, random.Random(PASSAGES_SEED))
+    source = tuple(" ".join((*p.context, p.damaged)) for p in built)
+    target = tuple(" ".join((*p.context, p.target)) for p in built)
+    return Corpus(suite, source, (target,))
 
 
 @lru_cache(maxsize=2)
@@ -175,14 +222,17 @@ def collect(
     return data
 
 
-def applied(data: dict[str, Any], policy: Policy = DEFAULT_POLICY) -> list[Edit]:
-    """The edits the selector applies among the rules and model candidates of ``data``."""
+def applied(
+    data: dict[str, Any], policy: Policy = DEFAULT_POLICY, ranker: Ranker | None = None
+) -> list[Edit]:
+    """The edits the selector applies among the rules and model candidates of ``data``, as
+    ``clean`` chooses (with ``ranker``, by default the installed one)."""
     from mtfix.segment import segment
 
     doc = segment("\n".join(data["source"]), lines=data["lines_mode"])
     flags = [_flag(f) for f in data["flags"]]
     candidates = [_cand(c) for c in data["rules"] + data["model"]]
-    return list(select(doc, candidates, flags, policy).edits)
+    return list(select(doc, candidates, flags, policy, ranker or installed_ranker()).edits)
 
 
 def agreement(reference: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
@@ -223,7 +273,8 @@ def score(data: dict[str, Any], policy: Policy = DEFAULT_POLICY) -> dict[str, An
         return round(Ter().corpus_score(lines, refs), 2)
 
     rules_edits = select(doc, rules, flags, policy).edits
-    full_edits = select(doc, rules + model, flags, policy).edits
+    # As `clean` chooses: with the calibrated confidence's threshold where it is installed.
+    full_edits = select(doc, rules + model, flags, policy, installed_ranker()).edits
     raw = ter(data["source"])
     rules_ter = ter(apply_edits(text, rules_edits).split("\n"))
     full_ter = ter(apply_edits(text, full_edits).split("\n"))
@@ -281,6 +332,16 @@ def _line_ter(text: str, line: Span, edits: Sequence[Edit], refs: list[str]) -> 
     return Ter().sentence_score(apply_within(text, line, within), refs)
 
 
+def bench_name(model: str, heldout: bool, beams: int, rewrite: str) -> str:
+    """The file under ``eval/bench/`` a run writes: ``rewriter-dev[-beamsK][-all]-<model>.json``
+    (``rewriter-heldout...`` for ``--heldout``), one per model so that two rewriters' figures
+    sit side by side."""
+    stem = "rewriter-heldout" if heldout else "rewriter-dev"
+    stem += f"-beams{beams}" if beams > 1 else ""
+    stem += "" if rewrite == "flagged" else f"-{rewrite}"
+    return f"{stem}-{Path(model).name}.json"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("model", nargs="?", default=DEFAULT_MODEL)
@@ -315,11 +376,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         data = collect(suite, args.sample, args.model, args.rewrite, args.beams, args.backend)
         results[suite] = score(data)
         print(suite, json.dumps(results[suite]), flush=True)
-    stem = "rewriter-heldout" if args.heldout else "rewriter-dev"
-    stem += f"-beams{args.beams}" if args.beams > 1 else ""
-    out = bench_dir() / (
-        f"{stem}.json" if args.rewrite == "flagged" else f"{stem}-{args.rewrite}.json"
-    )
+    out = bench_dir() / bench_name(args.model, args.heldout, args.beams, args.rewrite)
     out.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "model": args.model,

@@ -23,6 +23,12 @@ Per sentence the options are: the original (no edit), the rules candidate (at mo
    ``changed_tokens`` is the number of source and rewrite tokens the edits touch. The rules
    candidate, when present, is the default (it is accepted unless a guarded model candidate
    scores strictly higher); otherwise the original is, with score 0.
+
+   With a calibrated ranker (``ranker.threshold`` set: the fitted confidence model of
+   :mod:`mtfix.select.rank`), a guarded model candidate is applied only when its confidence,
+   the probability that a post-editor prefers it to the MT, reaches the threshold (below it the
+   decision is ``low-confidence`` and it stays a proposal); among those that do, the surest one
+   replaces the rules candidate if it is surer than it.
 3. **Overlaps** between the chosen candidates of different sentences (a paragraph-level rules fix
    reaching into the next sentence) are resolved by confidence: higher-confidence candidates
    first, a later candidate is dropped whole if any of its edits overlaps an accepted one.
@@ -51,6 +57,7 @@ from mtfix.core import (
 from mtfix.diff import tokens
 from mtfix.lexicon import regional_variant
 from mtfix.select.guard import DEFAULT_POLICY, Policy, guard, licences_used
+from mtfix.select.rank import Ranker
 
 
 @dataclass(frozen=True)
@@ -91,8 +98,11 @@ def select(
     candidates: Sequence[Candidate],
     flags: Sequence[Flag],
     policy: Policy = DEFAULT_POLICY,
+    ranker: Ranker | None = None,
 ) -> Selection:
-    """Non-overlapping edits chosen from ``candidates``; see the module docstring for the rule."""
+    """Non-overlapping edits chosen from ``candidates``; see the module docstring for the rule
+    (``ranker``: whose confidence and threshold gate the model's candidates, if it has one)."""
+    threshold = ranker.threshold if ranker is not None else None
     decisions: dict[int, Decision] = {}
     by_sentence: dict[Span, list[tuple[int, Candidate]]] = defaultdict(list)
     for n, cand in enumerate(candidates):
@@ -117,10 +127,14 @@ def select(
         local_flags = flag_index.touching(sentence)
         best: tuple[int, Candidate] | None = None
         best_score = 0.0
+        # What the choice compares: the selector's score, or with a threshold the confidence.
         scores: dict[int, float] = {}
         for n, cand in cands:
             if cand.origin == "rules":
-                scores[n] = score = candidate_score(doc, cand, local_flags, policy)
+                score = candidate_score(doc, cand, local_flags, policy)
+                if ranker is not None and threshold is not None:
+                    score = ranker.confidence(doc, cand, local_flags, score)
+                scores[n] = score
                 if best is None or score > best_score:
                     best, best_score = (n, cand), score
         for n, cand in cands:
@@ -130,12 +144,20 @@ def select(
             if (rejected := guard(doc, cand, local_flags, policy)) is not None:
                 decisions[n] = Decision(cand, False, rejected.rule, rejected.reason, used[n])
                 continue
-            scores[n] = score = candidate_score(doc, cand, local_flags, policy)
+            score = candidate_score(doc, cand, local_flags, policy)
+            if ranker is not None and threshold is not None:
+                score = ranker.confidence(doc, cand, local_flags, score)
+                if score < threshold:
+                    why = f"confidence {score:.2f}, below the threshold {threshold:.2f}"
+                    decisions[n] = Decision(cand, False, "low-confidence", why, used[n])
+                    continue
+            scores[n] = score
             if score > best_score:
                 best, best_score = (n, cand), score
+        measure = "scored" if threshold is None else "confidence"
         for n, cand in cands:
             if n in scores and (best is None or n != best[0]):
-                why = f"scored {scores[n]:.2f}, the sentence's best {best_score:.2f}"
+                why = f"{measure} {scores[n]:.2f}, the sentence's best {best_score:.2f}"
                 decisions[n] = Decision(cand, False, "outscored", why, used.get(n, ()))
         if best is not None and best[1].origin != "rules":
             # A model candidate wins its sentence, but the rules' fixes elsewhere in it stand.

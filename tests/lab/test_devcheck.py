@@ -35,3 +35,19 @@ def test_oracle_keeps_only_the_candidates_the_post_edit_agrees_with() -> None:
     assert result["delta_full"] == 0.0
     assert result["delta_oracle"] < 0
     assert result["ter_raw"] + result["delta_oracle"] == 0.0
+
+
+def test_synthetic_passages_come_from_held_out_post_edits_with_the_repair_as_reference() -> None:
+    from mtfix.lab.data import held_out
+    from mtfix.lab.devcheck import PASSAGES, _ancestors_data, _corpus, _training_data
+
+    corpus = _corpus("passages-et-en", "gemma-mtfix")
+    _, pe = held_out(_training_data("gemma-mtfix"), "et-en", also=_ancestors_data("gemma-mtfix"))
+    assert 0 < len(corpus.source) <= PASSAGES
+    (reference,) = corpus.references
+    unseen = set(pe)
+    for damaged, clean in zip(corpus.source, reference, strict=True):
+        assert damaged != clean
+        # The repaired passage is a held-out post-edit after a context sentence (a quote is
+        # attributed, so only its words are the post-edit's).
+        assert any(clean.endswith(s) or s[:-1] in clean for s in unseen if len(s) > 20)

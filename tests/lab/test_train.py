@@ -94,6 +94,19 @@ def test_held_out_lines_were_never_training_inputs_or_targets() -> None:
     assert used > 0 and len(mt) + used == len(sides[0])
 
 
+def test_lines_the_starting_adapter_saw_are_not_held_out_either() -> None:
+    # A context-aware adapter starts from the plain one's weights (lora.init): what the plain one
+    # trained on is no held-out data for it.
+    child = DataConfig(mlqe_per_pair=30, synthetic=60, handwritten_repeat=1, passages=20)
+    parent = DataConfig(mlqe_per_pair=60, synthetic=60, handwritten_repeat=1, seed=5)
+    alone, _ = held_out(child, "et-en")
+    mt, pe = held_out(child, "et-en", also=[parent])
+    seen_by_parent = {text for p in build_pairs(parent) for text in (p.source, p.target)}
+    assert seen_by_parent & set(alone)
+    assert not seen_by_parent & (set(mt) | set(pe))
+    assert set(mt) < set(alone)
+
+
 @pytest.mark.parametrize("name", sorted(synth.INJECTORS))
 def test_each_injector_damages_only_where_it_says(name: str) -> None:
     clean = 'The mayor said "the summit is important" and the leaders have met in Geneva 16 times.'

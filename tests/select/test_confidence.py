@@ -53,10 +53,13 @@ def _synthetic_rows(n: int, seed: int = 0) -> list[dict]:  # type: ignore[type-a
     rows = []
     for i in range(n):
         evidence = rng.uniform(-3, 6)
-        row = dict.fromkeys(FEATURES, 0.0) | {"evidence": evidence, "qe_changed": rng.random()}
+        row = dict.fromkeys(FEATURES, 0.0) | {
+            "evidence": evidence, "qe_changed": rng.random(), "guarded": 1.0
+        }  # fmt: skip
         helps = rng.random() < 1 / (1 + np.exp(-(evidence - 2)))
-        rows.append({"pair": "x", "line": i // 3, "origin": "model", "features": row,
-                     "label": int(helps), "ter_gain": 1.0 if helps else -1.0})  # fmt: skip
+        rows.append({"suite": "x", "line": i // 3, "sentence": [i, i + 1], "origin": "model",
+                     "features": row, "label": int(helps),
+                     "ter_gain": 1.0 if helps else -1.0})  # fmt: skip
     return rows
 
 
@@ -67,6 +70,23 @@ def test_a_fit_on_calibrated_data_is_calibrated_out_of_fold() -> None:
     # Higher evidence, higher confidence; the threshold leaves candidates mostly helpful above it.
     assert model.coef[FEATURES.index("evidence")] > 0
     assert report["cross_validated"]["precision"] >= 0.8
+    assert report["cross_validated"]["by_suite"]["x"]["applied"] > 0
+
+
+def test_the_threshold_is_chosen_on_each_sentences_surest_guarded_model_candidate() -> None:
+    from mtfix.lab.confidence import sentence_tops
+
+    def row(sentence: int, origin: str, guarded: float) -> dict:  # type: ignore[type-arg]
+        feats = dict.fromkeys(FEATURES, 0.0) | {"guarded": guarded}
+        return {"suite": "s", "sentence": [sentence, sentence + 1], "origin": origin,
+                "features": feats}  # fmt: skip
+
+    rows = [row(0, "model", 1), row(0, "model", 1), row(0, "model", 0), row(0, "rules", 1),
+            row(5, "model", 1)]  # fmt: skip
+    p = np.array([0.3, 0.6, 0.99, 0.99, 0.2])
+    # Sentence 0's second candidate (the unguarded one and the rules fix are never applied by
+    # the threshold), and sentence 5's only one.
+    assert sentence_tops(rows, p) == [1, 4]
 
 
 def test_a_fit_on_shuffled_labels_is_not_calibrated_by_luck() -> None:
@@ -95,6 +115,8 @@ def test_the_card_prints_every_decile_and_the_threshold() -> None:
     from mtfix.lab.confidence import card
 
     model, _ = fit(_synthetic_rows(1000))
-    payload = model.to_dict() | {"rewriter": "x", "sample": 10, "beams": 2, "command": "cmd"}
+    payload = model.to_dict() | {
+        "rewriter": "x", "sample": 10, "beams": 2, "qe": False, "command": "cmd"
+    }  # fmt: skip
     text = card(payload)
     assert text.count("\n| ") >= 11 and f"`{model.threshold}`" in text

@@ -145,3 +145,66 @@ def test_check_shows_each_flags_best_proposal() -> None:
     assert records["NAME_VARIANT"]["proposal"]["replacement"] == "Biden"
     # Without proposals asked for, check is detection only.
     assert Pipeline(RULES).check(text).proposals == ()
+
+
+def _fitted(tmp_path, threshold: float, evidence_weight: float = 1.0):  # type: ignore[no-untyped-def]
+    """A confidence model file whose probability rises with the model's evidence only."""
+    import json
+
+    from mtfix.select.confidence import FEATURES, ConfidenceModel
+
+    n = len(FEATURES)
+    coef = tuple(evidence_weight if f == "evidence" else 0.0 for f in FEATURES)
+    model = ConfidenceModel(FEATURES, (0.0,) * n, (1.0,) * n, coef, 0.0, threshold, {})
+    path = tmp_path / "confidence.json"
+    path.write_text(json.dumps(model.to_dict()))
+    return path
+
+
+def test_the_installed_ranker_is_the_fitted_model_and_the_heuristic_only_without_its_file(
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    from mtfix.select.rank import ConfidenceRanker, installed_ranker
+
+    assert installed_ranker(tmp_path / "absent.json") is DEFAULT_RANKER
+    ranker = installed_ranker(_fitted(tmp_path, 0.7))
+    assert isinstance(ranker, ConfidenceRanker) and ranker.threshold == 0.7
+    doc = document_of("The monopolyists met in Genva.")
+    cand = Candidate(doc.sentences[0], (Edit(Span(4, 16), "monopolists", "model"),), "model", 2.0)
+    # Its confidence is the model's (sigmoid of the evidence), not the score heuristic's.
+    assert math.isclose(ranker.confidence(doc, cand, [], 99.0), 1 / (1 + math.exp(-2.0)))
+    broken = tmp_path / "broken" / "confidence.json"
+    broken.parent.mkdir()
+    broken.write_text("{")
+    try:
+        installed_ranker(broken)
+    except ValueError as e:
+        assert "not a fitted confidence model" in str(e)
+    else:
+        raise AssertionError("a malformed model file must not fall back silently")
+
+
+def test_a_calibrated_ranker_applies_a_model_fix_only_at_or_above_its_threshold(
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    from mtfix.select.rank import installed_ranker
+
+    doc = document_of("The monopolyists met in Geneva.")
+    flag = _flag(doc.text, "monopolyists", ("monopolists",), confidence=0.6)
+    sure = Candidate(doc.sentences[0], (Edit(flag.span, "monopolists", "model"),), "model", 3.0)
+    unsure = Candidate(doc.sentences[0], (Edit(flag.span, "monopolist", "model"),), "model", 1.5)
+    # Without a threshold the selector's score decides: the sure one (3.0 nats) wins.
+    assert select(doc, [sure, unsure], [flag]).edits[0].replacement == "monopolists"
+    strict = installed_ranker(_fitted(tmp_path, 0.99))
+    selection = select(doc, [sure, unsure], [flag], ranker=strict)
+    assert selection.edits == ()
+    assert {d.rule for d in selection.decisions} == {"low-confidence"}
+    (tmp_path / "lax").mkdir()
+    lax = installed_ranker(_fitted(tmp_path / "lax", 0.9))
+    selection = select(doc, [sure, unsure], [flag], ranker=lax)
+    assert [e.replacement for e in selection.edits] == ["monopolists"]
+    rejected = {d.candidate.edits[0].replacement: d.rule for d in selection.decisions}
+    assert rejected == {"monopolists": "", "monopolist": "low-confidence"}
+    # The proposals carry the fitted confidence, the applied one first.
+    proposals = rank_proposals(doc, [flag], selection.decisions, ranker=lax)
+    assert proposals[0].applied and math.isclose(proposals[0].confidence, 1 / (1 + math.exp(-3)))

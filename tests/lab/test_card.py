@@ -1,0 +1,31 @@
+"""The rewriter's model card shows only figures measured on that model."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from mtfix.lab.card import render
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_default_model_card_has_its_eval_dev_and_speed_figures() -> None:
+    text = render(ROOT / "models" / "gemma-mtfix")
+    assert "`mtfix clean` loads it by default" in text
+    assert "## Evaluation (`mtfix eval all`, whole suites)" in text
+    assert "python -m mtfix.lab.devcheck gemma-mtfix --sample 300" in text
+    assert "| ctranslate2 |" in text
+
+
+def test_another_model_gets_none_of_the_default_models_figures(tmp_path: Path) -> None:
+    other = tmp_path / "other-model"
+    other.mkdir()
+    meta = json.loads((ROOT / "models" / "gemma-mtfix" / "mtfix-model.json").read_text())
+    (other / "mtfix-model.json").write_text(json.dumps(meta | {"name": "other", "context": True}))
+    shutil.copy(ROOT / "models" / "gemma-mtfix" / "train.toml", other / "train.toml")
+    text = render(other)
+    assert "Context: ..." in text and "it is not the default" in text
+    assert "## Evaluation" not in text and "devcheck" not in text
+    assert "Not yet run on this model" in text
