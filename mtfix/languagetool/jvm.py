@@ -143,7 +143,8 @@ class LanguageToolServer:
         workdir = Path(self._workdir.name)
         config = workdir / "server.properties"
         limit_ms = int(max(self.settings.timeout + 5, _MIN_CHECK_LIMIT_S) * 1000)
-        config.write_text(f"maxCheckTimeMillis={limit_ms}\n", encoding="utf-8")
+        properties = {"maxCheckTimeMillis": limit_ms, "cacheSize": self.settings.cache_sentences}
+        config.write_text("".join(f"{k}={v}\n" for k, v in properties.items()), encoding="utf-8")
         self._log_file = workdir / "server.log"
         self.started_at = time.monotonic()
         with open(self._log_file, "wb") as log:

@@ -8,7 +8,10 @@
 - ``MTFIX_LANGUAGETOOL_RECYCLE_REQUESTS``: replace the server after this many requests (default
   5000; 0 never), ``MTFIX_LANGUAGETOOL_RECYCLE_RSS`` or once its resident memory passes this
   (default the heap plus :func:`rss_margin`);
-- ``MTFIX_LANGUAGETOOL_JIT``: ``quick`` (C1 only) or ``full`` (tiered C1 and C2).
+- ``MTFIX_LANGUAGETOOL_JIT``: ``quick`` (C1 only) or ``full`` (tiered C1 and C2);
+- ``MTFIX_LANGUAGETOOL_CACHE``: sentences LanguageTool keeps the answers of (its own
+  ``cacheSize``; default 5000, 0 none), so a text checked again after an edit costs only the
+  sentences that changed.
 """
 
 from __future__ import annotations
@@ -106,6 +109,7 @@ class LanguageToolSettings:
     # "quick": the JVM compiles with C1 only, half the CPU to its first answers (a server for
     # one command); "full": tiered C1 and C2, for servers that answer thousands of requests.
     jit: str = "full"
+    cache_sentences: int = 5000
 
     @property
     def rss_ceiling(self) -> int:
@@ -127,4 +131,5 @@ class LanguageToolSettings:
             recycle_requests=_int("MTFIX_LANGUAGETOOL_RECYCLE_REQUESTS", 5000),
             recycle_rss=parse_size(raw_rss, "MTFIX_LANGUAGETOOL_RECYCLE_RSS") if raw_rss else 0,
             jit=_choice("MTFIX_LANGUAGETOOL_JIT", ("quick", "full"), jit),
+            cache_sentences=_int("MTFIX_LANGUAGETOOL_CACHE", 5000),
         )

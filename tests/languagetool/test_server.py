@@ -51,6 +51,9 @@ def test_context_manager_starts_and_stops_the_server() -> None:
     with LanguageToolServer() as server:
         assert server.running and server.url.startswith("http://127.0.0.1:")
         pid = server._proc.pid  # type: ignore[union-attr]
+        # LanguageTool keeps answers per sentence, and accepted the setting (it started).
+        properties = (server._log_file.parent / "server.properties").read_text()  # type: ignore[union-attr]
+        assert "cacheSize=5000" in properties.splitlines()
     assert not server.running
     assert _wait_for(lambda: not _alive(pid), 15)
 

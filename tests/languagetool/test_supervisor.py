@@ -128,12 +128,18 @@ def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MTFIX_LANGUAGETOOL_HEAP", "1536m")
     monkeypatch.setenv("MTFIX_LANGUAGETOOL_TIMEOUT", "7.5")
     monkeypatch.setenv("MTFIX_LANGUAGETOOL_RECYCLE_REQUESTS", "0")
+    monkeypatch.setenv("MTFIX_LANGUAGETOOL_CACHE", "0")
     settings = LanguageToolSettings.from_env()
-    assert settings.heap == 1536 * MIB and settings.timeout == 7.5
+    assert settings.heap == 1536 * MIB and settings.timeout == 7.5 and settings.cache_sentences == 0
     assert settings.recycle_requests == 0 and settings.rss_ceiling == (1536 + 768) * MIB
     assert parse_size("2g", "x") == 2048 * MIB
     assert 768 * MIB <= default_heap() <= 2048 * MIB
-    for name, value in [("MTFIX_LANGUAGETOOL_HEAP", "lots"), ("MTFIX_LANGUAGETOOL_TIMEOUT", "0")]:
+    bad = [
+        ("MTFIX_LANGUAGETOOL_HEAP", "lots"),
+        ("MTFIX_LANGUAGETOOL_TIMEOUT", "0"),
+        ("MTFIX_LANGUAGETOOL_CACHE", "-1"),
+    ]
+    for name, value in bad:
         monkeypatch.setenv(name, value)
         with pytest.raises(ValueError, match=name):
             LanguageToolSettings.from_env()
