@@ -172,6 +172,16 @@ def _bench(bench: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def _harm(dev: dict[str, Any] | None) -> list[str]:
+    """A limit line for each dev suite where the model made clean worse than the rules alone."""
+    return [
+        f"- On {suite} it does harm: Δ TER full {r['delta_full']:+.2f} against rules "
+        f"{r['delta_rules']:+.2f} on the dev sample above; do not use it on such text."
+        for suite, r in ((dev or {}).get("suites") or {}).items()
+        if r["delta_full"] > r["delta_rules"]
+    ]
+
+
 def _mine(data: dict[str, Any] | None, name: str) -> dict[str, Any] | None:
     """``data`` if it was measured on the model ``name``, else None."""
     model = (data or {}).get("model", (data or {}).get("results", {}).get("model"))
@@ -248,10 +258,10 @@ def render(model_dir: Path) -> str:
         "Japanese→English artifacts, so news-style ja→en errors beyond those are out of reach.",
         "- A 270M model rewrites fluently but not always faithfully: use it through the selector, "
         "never on its own.",
-        "- On fluent NMT whose post-edits fix meaning (MLQE-PE ru-en) it helps nowhere: the "
-        "rewrites a post-editor would take exist among its beam candidates (Δ oracle), but its "
-        "own preference does not rank them above worse ones, so none passes the selector (Δ full "
-        "0.00). A source-aware or larger model is what would move it.",
+        "- On fluent NMT whose post-edits fix meaning (MLQE-PE ru-en) the rewrites a post-editor "
+        "would take exist among its beam candidates (Δ oracle), but its own preference does not "
+        "rank them above worse ones. A source-aware or larger model is what would move it.",
+        *_harm(_json(bench_dir() / bench_name(name, False, 1, "flagged"))),
         "",
         "Regenerate this card: `python -m mtfix.lab.card models/<name>`.",
         "",

@@ -9,8 +9,9 @@ Candidates are cached under ``$MTFIX_CACHE/devcheck/`` so a selector policy can 
 without generating again; results go to ``eval/bench/rewriter-dev-<model>.json``.
 
 ``--heldout`` scores MLQE-PE *train* lines the model never saw instead (suites
-``heldout-<pair>``, see :func:`mtfix.lab.data.held_out`): the set to tune selector
-thresholds on, so that the dev figures stay an unbiased measure.
+``heldout-<pair>``, see :func:`mtfix.lab.data.held_out`), and the synthetic passages built from
+their post-edits (``passages-<pair>``): the set to tune selector thresholds on, so that the dev
+figures stay an unbiased measure.
 
 ``--backend NAME`` runs the model on that backend (default: the rewriter's own, ``auto``);
 ``--compare-backends`` runs both on the same flags and targets and writes
@@ -362,12 +363,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--heldout",
         action="store_true",
-        help="score the MLQE-PE train lines the model never saw, one suite per trained pair",
+        help="score the MLQE-PE train lines the model never saw, and the synthetic passages "
+        "built from them, one suite of each per trained pair",
     )
     args = parser.parse_args(argv)
     if args.heldout:
         pairs = _training_data(args.model).mlqe_pairs
-        args.suites = [f"{HELD_OUT_PREFIX}{pair}" for pair in pairs]
+        args.suites = [
+            f"{prefix}{pair}" for prefix in (HELD_OUT_PREFIX, PASSAGES_PREFIX) for pair in pairs
+        ]
     if args.compare_backends:
         compare_backends(args)
         return
