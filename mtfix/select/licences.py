@@ -13,7 +13,9 @@ selector decision.
 
 - ``first-person`` (``STRAY_FIRST_PERSON``): a first-person pronoun (and the verb agreeing with it,
   "I'm", "we have") becomes a third-person one or a name the passage uses, with its verb
-  agreeing ("he is", "Putin has"); or a stray "I think (that)" hedge is dropped;
+  agreeing ("he is", "Putin has"), unless the first person is the writer's own: the sentence
+  opens its text (in a line-aligned corpus, its line), or the one before it speaks in the first
+  person outside quotation marks too; or a stray "I think (that)" hedge is dropped;
 - ``truncated-tail`` (``TRUNCATED_SENTENCE``): the last words before the final stop are completed
   (up to three known words added after the dangling one) or dropped;
 - ``quote-mark`` (``UNBALANCED_QUOTE``, ``MISPLACED_QUOTE``): a quotation mark added, removed or
@@ -32,6 +34,7 @@ from typing import Protocol
 import mtfix.lexicon as lexicon
 from mtfix.core import Candidate, Document, Flag, Span
 from mtfix.diff import Change, Token, tokens
+from mtfix.segment import QuoteIndex, quotations
 
 QUOTE_MARKS = frozenset('"“”„«»「」『』')
 
@@ -85,14 +88,39 @@ def _touches(change: Change, flag: Flag) -> bool:
     return change.edit.span.touches(flag.span) or flag.span.touches(change.edit.span)
 
 
+def _text_before(p: Proposal) -> list[Span]:
+    """The sentences before the candidate's in its text: the document, or in a line-aligned
+    corpus its line (segments are texts of their own)."""
+    doc, sentence = p.doc, p.cand.sentence
+    text = (doc.paragraph_of(sentence) if doc.lines else None) or Span(0, len(doc.text))
+    return [s for s in doc.sentences_in(text) if s.end <= sentence.start]
+
+
+def _writers_own(p: Proposal) -> bool:
+    """Whether a first person in the candidate's sentence is the writer's own voice, not a
+    reported speaker's whose "he said" the translation dropped: the sentence opens its text (a
+    forum post, a segment), or the one before it speaks in the first person outside quotation
+    marks too ("I am supposed to work with 12 students. I have 65 of them.")."""
+    before = _text_before(p)
+    if not before:
+        return True
+    previous = before[-1]
+    quoted = QuoteIndex(quotations(p.doc))
+    return any(
+        tok.is_word
+        and tok.text.lower().replace("’", "'") in FIRST_PERSON
+        and not quoted.overlaps(Span(previous.start + tok.start, previous.start + tok.end))
+        for tok in tokens(previous.of(p.doc.text))
+    )
+
+
 def nearby_names(p: Proposal) -> set[str]:
-    """Capitalised words the passage uses before and in the sentence (at a sentence start only
-    if not among the commonest words: "Putin", not "The"): the people and bodies a stray "I" may
+    """Capitalised words the text uses before and in the sentence (at a sentence start only if
+    not among the commonest words: "Putin", not "The"): the people and bodies a stray "I" may
     stand for."""
     doc = p.doc
-    sentences = [s for s in doc.sentences if s.end <= p.cand.sentence.end]
     names: set[str] = set()
-    for s in sentences[-(CONTEXT_SENTENCES + 1) :]:
+    for s in [*_text_before(p)[-CONTEXT_SENTENCES:], p.cand.sentence]:
         toks = tokens(s.of(doc.text))
         for i, tok in enumerate(toks):
             if not tok.is_word or not tok.text[0].isupper() or tok.text == "I":
@@ -119,6 +147,8 @@ def first_person(p: Proposal, flag: Flag, change: Change) -> bool:
     if len(kept) < len(old) and kept == [w.lower() for w in new]:
         return True
     if not all(w in FIRST_PERSON | FIRST_VERBS for w in old):
+        return False
+    if _writers_own(p):
         return False
     names = nearby_names(p)
     subject = [w for w in new if w.lower() not in THIRD_VERBS]

@@ -6,6 +6,7 @@ import pytest
 
 from mtfix.core import Candidate, Document, Edit, Flag, Span
 from mtfix.diff import word_changes
+from mtfix.segment import segment
 from mtfix.select import select
 from mtfix.select.guard import guard, licences_used
 from tests.conftest import document_of
@@ -50,6 +51,32 @@ def test_a_stray_first_person_licenses_a_subject_from_the_passage(
     doc = document_of(*SPEAKER)
     flag = _flag(doc, "I", "STRAY_FIRST_PERSON", "stray-first-person", nth=0)
     assert _verdict(doc, 1, rewrite, [flag]) == verdict
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        document_of("I am ready to deny it, Putin says nothing."),
+        # Line-aligned segments are texts of their own: a name on the line before is no speaker.
+        segment("\n".join(SPEAKER), lines=True),
+        # The writer spoke in the first person just before: this "I" is theirs too.
+        document_of("As Putin's teacher, I met him in 1980.", "I am ready to deny it."),
+    ],
+    ids=["opens-the-text", "previous-line", "writer-spoke-before"],
+)
+def test_a_first_person_that_is_the_writers_own_is_not_licensed(doc: Document) -> None:
+    i = len(doc.sentences) - 1
+    start = doc.text.index("I am", doc.sentences[i].start)
+    flag = Flag(Span(start, start + 1), "test", "STRAY_FIRST_PERSON", "stray-first-person", "")
+    rewrite = doc.sentences[i].of(doc.text).replace("I am", "He is")
+    # Not licensed: the guard's word-level rules reject the new pronoun.
+    assert _verdict(doc, i, rewrite, [flag]) in ("common-words", "spelling-like")
+
+
+def test_a_first_person_inside_the_quotation_before_is_the_speakers() -> None:
+    doc = document_of('Putin added, "We are ready."', "I am ready to deny it.")
+    flag = _flag(doc, "I", "STRAY_FIRST_PERSON", "stray-first-person")
+    assert _verdict(doc, 1, "He is ready to deny it.", [flag]) == ("first-person",)
 
 
 def test_without_the_flag_the_pronoun_is_a_common_word_and_stays() -> None:
