@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 from mtfix.core import UnavailableError
 
-DEFAULT_MODEL = "gemma-mtfix"
+DEFAULT_MODEL = "gemma-mtfix-ctx"
 # The rewriter's prompt: training examples are ``PROMPT`` followed by the corrected sentence.
 PROMPT = "Fix: {source}\nFixed:"
 

@@ -7,15 +7,16 @@ import shutil
 from pathlib import Path
 
 from mtfix.lab.card import render
+from mtfix.model import DEFAULT_MODEL
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_default_model_card_has_its_eval_dev_and_speed_figures() -> None:
-    text = render(ROOT / "models" / "gemma-mtfix")
+    text = render(ROOT / "models" / DEFAULT_MODEL)
     assert "`mtfix clean` loads it by default" in text
     assert "## Evaluation (`mtfix eval all`, whole suites)" in text
-    assert "python -m mtfix.lab.devcheck gemma-mtfix --sample 300" in text
+    assert f"python -m mtfix.lab.devcheck {DEFAULT_MODEL} --sample 300" in text
     assert "| ctranslate2 |" in text
 
 
