@@ -55,7 +55,7 @@ from rapidfuzz.fuzz import ratio
 import mtfix.lexicon as lexicon
 from mtfix.core import Candidate, Document, Flag, Span, apply_within
 from mtfix.diff import Change, Token, tokens, word_changes
-from mtfix.select.licences import QUOTE_MARKS, licensed_changes
+from mtfix.select.licences import LICENSED_RULES, QUOTE_MARKS, licensed_changes
 
 NAME_FIX_CATEGORIES = frozenset({"name-consistency", "typos", "spelling"})
 # Flags about commas, case or quote marks say nothing against the words they cover, so they do
@@ -236,7 +236,13 @@ def deletions(p: Proposal) -> str | None:
 
 
 def common_words(p: Proposal) -> str | None:
-    licensed = [f.span for f in p.flags if f.category.lower() not in NO_WORD_LICENCE_CATEGORIES]
+    # A flagged word may change (trust_flags), unless its flag's repair is a licence's to allow:
+    # a stray-first-person flag lets "I" become "he" only where first-person says so.
+    licensed = [
+        f.span
+        for f in p.flags
+        if f.category.lower() not in NO_WORD_LICENCE_CATEGORIES and f.rule not in LICENSED_RULES
+    ]
     for c in p.free_changes:
         in_flag = p.policy.trust_flags and any(c.edit.span.touches(s) for s in licensed)
         for t in c.old:

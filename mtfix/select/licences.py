@@ -140,11 +140,13 @@ def first_person(p: Proposal, flag: Flag, change: Change) -> bool:
     new = [w.replace("’", "'") for w in _words(change.new)]
     if not old or not any(w in FIRST_PERSON for w in old):
         return False
-    # A hedge dropped ("I think the talks" -> "The talks"): what is left is what was there.
+    # A hedge dropped ("I think the talks" -> "The talks"): what is left is what was there, and
+    # what went holds a hedge ("We all walk" -> "All walk" drops a subject, not a hedge).
     kept = list(old)
     while kept and kept[0] in FIRST_PERSON | HEDGE_WORDS:
         kept.pop(0)
-    if len(kept) < len(old) and kept == [w.lower() for w in new]:
+    dropped = old[: len(old) - len(kept)]
+    if any(w in HEDGE_WORDS for w in dropped) and kept == [w.lower() for w in new]:
         return True
     if not all(w in FIRST_PERSON | FIRST_VERBS for w in old):
         return False
@@ -203,6 +205,8 @@ LICENCES: tuple[tuple[str, frozenset[str], Licence], ...] = (
     ("double-conjunction", frozenset({"DOUBLE_CONJUNCTION"}), double_conjunction),
     ("bad-span", frozenset({"QE_BAD"}), bad_span),
 )
+# The flags whose repair is a licence's to allow: no other rule lets a change through for them.
+LICENSED_RULES = frozenset(rule for _, rules, _ in LICENCES for rule in rules)
 
 
 def licensed_changes(p: Proposal) -> dict[int, str]:

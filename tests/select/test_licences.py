@@ -41,7 +41,7 @@ SPEAKER = ("Putin met Biden in Geneva on Wednesday.", "I am ready to deny it.")
         ("He is ready to deny it.", ("first-person",)),
         ("Putin is ready to deny it.", ("first-person",)),
         # A person the passage never names is no subject candidate: not licensed.
-        ("Obama is ready to deny it.", "spelling-like"),
+        ("Obama is ready to deny it.", "common-words"),
         ("He is ready to accept it.", "common-words"),
     ],
 )
@@ -140,3 +140,16 @@ def test_the_decision_records_the_licence() -> None:
     (decision,) = selection.decisions
     assert decision.accepted and decision.licences == ("first-person",)
     assert decision.to_dict()["licences"] == ["first-person"]
+
+
+def test_a_stray_first_person_flag_alone_does_not_let_its_pronoun_change() -> None:
+    # The flag's repair is the first-person licence's to allow; the flag is no blanket trust.
+    doc = segment("I serve in a church.", lines=True)
+    flag = _flag(doc, "I", "STRAY_FIRST_PERSON", "stray-first-person")
+    assert _verdict(doc, 0, "He serves in a church.", [flag]) == "common-words"
+
+
+def test_dropping_a_first_person_subject_is_no_hedge_dropped() -> None:
+    doc = document_of("Putin spoke.", "We all walk under God.")
+    flag = _flag(doc, "We", "STRAY_FIRST_PERSON", "stray-first-person")
+    assert _verdict(doc, 1, "All walk under God.", [flag]) == "common-words"
