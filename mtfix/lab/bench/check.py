@@ -18,9 +18,13 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from mtfix.lab.bench import summary, timed, write_result
+from mtfix.languagetool.jvm import LanguageToolServer
+from mtfix.languagetool.settings import LanguageToolSettings
 from mtfix.paths import seed_article
 from mtfix.pipeline import Pipeline
 from mtfix.segment import segment
@@ -31,6 +35,7 @@ WARM_RUNS = 10
 # Issue 13's targets.
 COLD_TARGET_S = 10.0
 DAEMON_TARGET_S = 2.0
+CACHE_SENTENCES = LanguageToolSettings.cache_sentences
 
 
 def _cli(env: dict[str, str], *extra: str) -> Callable[[], None]:
@@ -42,6 +47,32 @@ def _cli(env: dict[str, str], *extra: str) -> Callable[[], None]:
             raise SystemExit(f"mtfix check failed: {proc.stderr.decode(errors='replace')}")
 
     return run
+
+
+def _languagetool_requests(text: str, cache_sentences: int) -> dict[str, Any]:
+    import requests
+
+    settings = replace(LanguageToolSettings.from_env(), cache_sentences=cache_sentences)
+    edited = text.replace("Biden", "Obama")
+    with LanguageToolServer(settings=settings) as server:
+
+        def check(body: str) -> Callable[[], None]:
+            def run() -> None:
+                data = {"language": "en-US", "text": body}
+                requests.post(f"{server.url}/v2/check", data=data, timeout=600).raise_for_status()
+
+            return run
+
+        first = timed(check(text), 1)
+        # Past the JVM's warm-up, so the cache is what differs between the two servers.
+        timed(check(text), 2)
+        again = timed(check(text), WARM_RUNS)
+        changed = timed(check(edited), 1)
+    return {
+        "first": summary(first),
+        "again": summary(again),
+        "one_name_changed": summary(changed),
+    }
 
 
 def main() -> None:
@@ -82,6 +113,7 @@ def main() -> None:
         stages[f"detect: {detector.name}"] = summary(
             timed(lambda d=detector: d.detect(doc), WARM_RUNS)  # type: ignore[misc]
         )
+    cache = {f"cache_{size}": _languagetool_requests(text, size) for size in (0, CACHE_SENTENCES)}
     write_result(
         "check",
         {
@@ -97,6 +129,9 @@ def main() -> None:
             "warm_one_paragraph_edited": summary(rechecked),
             "warm_words_per_s": round(len(text.split()) / min(warm), 1),
             "warm_stages": stages,
+            # LanguageTool alone (one JVM each, its sentence cache off and on): the seed article
+            # sent again, and sent with one name changed throughout.
+            "languagetool_requests": cache,
         },
     )
 
