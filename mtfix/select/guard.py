@@ -64,6 +64,8 @@ NAME_FIX_CATEGORIES = frozenset({"name-consistency", "typos", "spelling"})
 NO_WORD_LICENCE_CATEGORIES = frozenset({"punctuation", "casing", "typography", "unbalanced-quote"})
 
 _NUMBER = re.compile(r"\d")
+# A number as written, its separators included: "55.000" and "55,000" tokenise alike.
+_WRITTEN_NUMBER = re.compile(r"\d+(?:[.,:/]\d+)*")
 _QUOTED = re.compile(r'"([^"\n]+)"|“([^”\n]+)”|「([^」\n]+)」|『([^』\n]+)』')
 
 
@@ -188,6 +190,8 @@ def quote_marks(p: Proposal) -> str | None:
 def numbers_and_dates(p: Proposal) -> str | None:
     if _numbers_and_dates(p.source_tokens) != _numbers_and_dates(p.target_tokens):
         return "number or date changed"
+    if sorted(_WRITTEN_NUMBER.findall(p.source)) != sorted(_WRITTEN_NUMBER.findall(p.target)):
+        return "a number's separators changed"
     return None
 
 
