@@ -6,7 +6,7 @@ Nothing here does I/O or imports a heavy library, so every other module (and eve
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from itertools import pairwise
@@ -190,17 +190,18 @@ class ByPosition(Generic[T]):
         self._starts = [s.start for s in self._spans]
         self._longest = max((len(s) for s in spans), default=0)
 
-    def touching(self, span: Span) -> list[T]:
-        # An item touching ``span`` starts at most its own length before it, and not after it.
+    def _hits(self, span: Span) -> Iterator[int]:
+        """Positions, in start order, of the items touching ``span``: an item touching it starts
+        at most its own length before it, and not after it."""
         lo = bisect_left(self._starts, span.start - self._longest)
         hi = bisect_right(self._starts, span.end)
-        hits = sorted(self._order[k] for k in range(lo, hi) if self._spans[k].touches(span))
-        return [self._items[i] for i in hits]
+        return (k for k in range(lo, hi) if self._spans[k].touches(span))
+
+    def touching(self, span: Span) -> list[T]:
+        return [self._items[i] for i in sorted(self._order[k] for k in self._hits(span))]
 
     def any_touching(self, span: Span) -> bool:
-        lo = bisect_left(self._starts, span.start - self._longest)
-        hi = bisect_right(self._starts, span.end)
-        return any(self._spans[k].touches(span) for k in range(lo, hi))
+        return next(self._hits(span), None) is not None
 
 
 class Severity(StrEnum):
