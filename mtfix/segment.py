@@ -18,6 +18,7 @@ from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from mtfix.core import Document, Span
+from mtfix.spacy_import import import_spacy
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -30,7 +31,7 @@ _LINE = re.compile(r"[^\n]+")
 
 @lru_cache(maxsize=1)
 def _nlp() -> Language:
-    import spacy
+    spacy = import_spacy()
 
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")

