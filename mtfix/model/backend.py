@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from textwrap import shorten
 
 import mtfix.progress as progress
@@ -70,13 +70,16 @@ class Backend(ABC):
                 todo.append(i)
         # Similar lengths together: less padding per batch.
         todo.sort(key=lambda i: len(encoded[i]))
+        chunks = [
+            todo[start : start + self.batch_size] for start in range(0, len(todo), self.batch_size)
+        ]
+        batches = []
+        for chunk in chunks:
+            batch = [encoded[i] for i in chunk]
+            # Room for a rewrite a little longer than the source, never unbounded.
+            batches.append((batch, min(self.window, int(max(map(len, batch)) * 1.3) + 8)))
         with progress.stage("model: rewriting", len(todo)) as advance:
-            for start in range(0, len(todo), self.batch_size):
-                chunk = todo[start : start + self.batch_size]
-                batch = [encoded[i] for i in chunk]
-                # Room for a rewrite a little longer than the source, never unbounded.
-                budget = min(self.window, int(max(map(len, batch)) * 1.3) + 8)
-                hypotheses = self._generate(batch, budget)
+            for chunk, hypotheses in zip(chunks, self._generate_batches(batches), strict=True):
                 for n, i in enumerate(chunk):
                     rows = hypotheses[n * self.beams : (n + 1) * self.beams]
                     self.generated_tokens += sum(len(tokens) + 1 for tokens in rows)
@@ -98,6 +101,14 @@ class Backend(ABC):
     def _generate(self, batch: list[list[int]], budget: int) -> list[list[int]]:
         """``beams`` hypotheses per prompt of ``batch``, consecutive and best first: the new
         tokens of each, at most ``budget``, without the end of sequence."""
+
+    def _generate_batches(
+        self, batches: Sequence[tuple[list[list[int]], int]]
+    ) -> Iterator[list[list[int]]]:
+        """:meth:`_generate` of each (batch, budget), in order. A runtime that can run several
+        batches at once (one per core) overrides this."""
+        for batch, budget in batches:
+            yield self._generate(batch, budget)
 
     @abstractmethod
     def _causal_scores(self, rows: list[list[int]], heads: list[int]) -> list[float]:
