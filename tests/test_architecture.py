@@ -27,6 +27,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mtfix.diff",
             "mtfix.mqm",
             "mtfix.progress",
+            "mtfix.spacy_import",
         ),
     ),
     ("services", ("mtfix.languagetool", "mtfix.model", "mtfix.doctor")),

@@ -128,6 +128,7 @@ class CTranslate2Backend(Backend):
         super().__init__(
             prompt=info.prompt, window=info.window, codec=codec, batch_size=batch_size, beams=beams
         )
+        self.model_dir = model_dir
         self.generator = _generator(model_dir)
 
     def _generate(self, batch: list[list[int]], budget: int) -> list[list[int]]:

@@ -24,6 +24,7 @@ from typing import Any
 from mtfix.lab.bench import summary, write_result
 from mtfix.model import DEFAULT_MODEL
 from mtfix.model.backend import Backend
+from mtfix.model.ctranslate2_backend import CTranslate2Backend
 from mtfix.paths import seed_article
 from mtfix.rewrite import RewriterSettings
 from mtfix.rewrite.model import ModelRewriter
@@ -92,6 +93,38 @@ def throughput(
     }
 
 
+def _fixed_length_seconds(generator: Any, rows: list[list[str]], length: int) -> float:
+    start = time.perf_counter()
+    generator.generate_batch(
+        rows, max_length=length, min_length=length, include_prompt_in_result=False
+    )
+    return time.perf_counter() - start
+
+
+def step_costs(backend: CTranslate2Backend, prompt: list[int], steps: int = 40) -> dict[str, Any]:
+    """Milliseconds per decoding step of the fast backend's converted model with one and with
+    two threads on one step (batches of 1 and 8, every row made to run ``steps`` tokens): why
+    its generator runs a worker per core on one thread each."""
+    import ctranslate2
+
+    row = [str(t) for t in prompt]
+    out: dict[str, Any] = {}
+    for threads in (1, 2):
+        generator = ctranslate2.Generator(
+            str(backend.model_dir), device="cpu", compute_type="int8", intra_threads=threads
+        )
+        for batch in (1, 8):
+            rows = [row] * batch
+            _fixed_length_seconds(generator, rows, 2)  # warm-up
+            first = _fixed_length_seconds(generator, rows, 1)
+            ms = (_fixed_length_seconds(generator, rows, steps + 1) - first) / steps * 1000
+            out[f"intra_threads_{threads}_batch_{batch}"] = {
+                "ms_per_step": round(ms, 1),
+                "new_tokens_per_s": round(batch * 1000 / ms, 1),
+            }
+    return out
+
+
 def scoring(backend: Backend, pairs: list[tuple[str, str]]) -> dict[str, Any]:
     """The selector's preference score (two log-probabilities per pair), batched."""
     backend.batch_size = BATCH
@@ -151,6 +184,9 @@ def main(model: str = DEFAULT_MODEL) -> None:
     for name, backend in backends.items():
         runs[name]["scoring"] = scoring(backend, pairs)
     results.update(runs)
+    fast = backends[FAST]
+    assert isinstance(fast, CTranslate2Backend)
+    results["ctranslate2_step_costs"] = step_costs(fast, fast._encode_prompt(sentences[0]))
     results["load_average_1min_at_end"] = round(os.getloadavg()[0], 2)
     results["fast_vs_reference"] = ratios(runs["transformers"], runs[FAST])
     results["targets"] = {**TARGETS, "met": met(runs[FAST])}
