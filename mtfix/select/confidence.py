@@ -88,8 +88,13 @@ def features(
     """What the confidence model reads about ``cand`` (``flags``: its sentence's flags; ``qe``:
     the quality estimator's BAD probability of each of the sentence's words, None where no
     estimator ran)."""
-    sentence = cand.sentence.of(doc.text)
-    rewritten = apply_within(doc.text, cand.sentence, cand.edits)
+    # A paragraph-level rules fix may reach past its sentence (a quote mark moved into the next).
+    region = Span(
+        min([cand.sentence.start, *(e.span.start for e in cand.edits)]),
+        max([cand.sentence.end, *(e.span.end for e in cand.edits)]),
+    )
+    sentence = region.of(doc.text)
+    rewritten = apply_within(doc.text, region, cand.edits)
     changes = word_changes(sentence, rewritten)
     old = [t.text for c in changes for t in c.old if t.is_word]
     new = [t.text for c in changes for t in c.new if t.is_word]

@@ -35,6 +35,16 @@ def test_features_describe_the_edit_the_flags_and_the_estimator() -> None:
     assert features(doc, cand, [])["qe_missing"] == 1
 
 
+def test_a_rules_fix_reaching_into_the_next_sentence_is_described_whole() -> None:
+    doc = document_of("He said no.", "It ended.")
+    assert len(doc.sentences) == 2
+    # A quote mark after "no.": an offset in the sentence before the candidate's own.
+    quote = doc.sentences[0].end
+    cand = Candidate(doc.sentences[1], (Edit(Span(quote, quote), '"', "rules"),), "rules", 0.0)
+    row = features(doc, cand, [])
+    assert row["inserted"] == 0 and row["edits"] == 1 and row["rules"] == 1
+
+
 def test_a_stored_model_round_trips_and_a_bad_file_is_one_line(tmp_path: Path) -> None:
     n = len(FEATURES)
     model = ConfidenceModel(FEATURES, (0.0,) * n, (1.0,) * n, (0.0,) * n, 0.0, 0.7, {"x": 1})
