@@ -182,10 +182,10 @@ def _generator(model_dir: Path) -> Any:
     import ctranslate2
 
     try:
-        # One worker per core, each on one thread: a decoding step of a 270M model is many small
-        # matrix products, which a second thread slows down (its hand-offs cost more than it
-        # computes: 39 against 32 new tokens/s for one sentence on 2 cores); independent batches
-        # on separate cores do not.
+        # One worker per core, each on one thread (the workers share the weights): a decoding
+        # step of a 270M model is many small matrix products, which a second thread slows down
+        # (its hand-offs cost more than it computes: `ctranslate2_step_costs` in
+        # eval/bench/model.json); independent batches on separate cores do not.
         return ctranslate2.Generator(
             str(model_dir),
             device="cpu",
