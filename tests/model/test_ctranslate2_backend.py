@@ -78,6 +78,18 @@ def test_scores_and_rewrites_follow_the_reference(adapter: Path) -> None:
     assert [len(r or "") > 0 for r in fast.rewrite(SENTENCES)] == [bool(r) for r in outputs]
 
 
+def test_batches_handed_over_together_come_back_in_order(adapter: Path) -> None:
+    # Batches of one, so each sentence is decoded and scored alone either way: the answers of
+    # the workers, which finish in any order, must land on their own sentences.
+    backend = open_backend("ctranslate2", adapter, batch_size=1)
+    together = backend.rewrite(SENTENCES)
+    assert together == [backend.rewrite([s])[0] for s in SENTENCES]
+    outputs = [r or s for r, s in zip(together, SENTENCES, strict=True)]
+    assert backend.log_prob(SENTENCES, outputs) == [
+        backend.log_prob([s], [o])[0] for s, o in zip(SENTENCES, outputs, strict=True)
+    ]
+
+
 def test_beam_search_gives_each_sentence_its_best_rewrites(adapter: Path) -> None:
     backend = open_backend("ctranslate2", adapter, batch_size=2, beams=3)
     options = backend.rewrites(SENTENCES)
