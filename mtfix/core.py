@@ -279,6 +279,15 @@ class Candidate:
     # The rewriter's evidence for the selector (the model's log-probability margin, in nats).
     score: float = 0.0
 
+    @property
+    def reach(self) -> Span:
+        """The sentence widened over the candidate's edits: a paragraph-level rules fix may
+        reach past its sentence (a quote mark moved into the next)."""
+        return Span(
+            min([self.sentence.start, *(e.span.start for e in self.edits)]),
+            max([self.sentence.end, *(e.span.end for e in self.edits)]),
+        )
+
 
 # A sentence to rewrite and the flags that fall inside it.
 Target = tuple[Span, Sequence[Flag]]

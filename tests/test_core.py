@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from mtfix.core import (
     Aligned,
     ByPosition,
+    Candidate,
     Document,
     Edit,
     OverlappingEditsError,
@@ -166,3 +167,13 @@ def test_accepting_edits_one_candidate_at_a_time_matches_checking_them_all(
             accepted.add(edits)
             everything += edits
     assert accepted.edits == check_disjoint(everything)
+
+
+def test_a_candidates_reach_covers_its_sentence_and_every_edit() -> None:
+    inside = Candidate(Span(10, 20), (Edit(Span(12, 14), "x", "rules"),), "rules")
+    assert inside.reach == Span(10, 20)
+    past = Candidate(
+        Span(10, 20), (Edit(Span(8, 8), '"', "rules"), Edit(Span(19, 23), "", "rules")), "rules"
+    )
+    assert past.reach == Span(8, 23)
+    assert Candidate(Span(10, 20), (), "model").reach == Span(10, 20)

@@ -88,11 +88,7 @@ def features(
     """What the confidence model reads about ``cand`` (``flags``: its sentence's flags; ``qe``:
     the quality estimator's BAD probability of each of the sentence's words, None where no
     estimator ran)."""
-    # A paragraph-level rules fix may reach past its sentence (a quote mark moved into the next).
-    region = Span(
-        min([cand.sentence.start, *(e.span.start for e in cand.edits)]),
-        max([cand.sentence.end, *(e.span.end for e in cand.edits)]),
-    )
+    region = cand.reach
     sentence = region.of(doc.text)
     rewritten = apply_within(doc.text, region, cand.edits)
     changes = word_changes(sentence, rewritten)

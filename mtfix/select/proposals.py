@@ -160,10 +160,8 @@ def _stretches(
     stretches merged."""
     wide: dict[Span, Span] = {}
     for cand, _ in entries:
-        base = wide.get(cand.sentence, cand.sentence)
-        start = min([base.start, *(e.span.start for e in cand.edits)])
-        end = max([base.end, *(e.span.end for e in cand.edits)])
-        wide[cand.sentence] = Span(start, end)
+        base, reach = wide.get(cand.sentence, cand.sentence), cand.reach
+        wide[cand.sentence] = Span(min(base.start, reach.start), max(base.end, reach.end))
     merged: list[tuple[Span, list[Span]]] = []
     for sentence, span in sorted(wide.items(), key=lambda kv: kv[1]):
         if merged and span.start < merged[-1][0].end:
