@@ -76,8 +76,7 @@ class Backend(ABC):
         batches = []
         for chunk in chunks:
             batch = [encoded[i] for i in chunk]
-            # Room for a rewrite a little longer than the source, never unbounded.
-            batches.append((batch, min(self.window, int(max(map(len, batch)) * 1.3) + 8)))
+            batches.append((batch, self.budget(batch)))
         with progress.stage("model: rewriting", len(todo)) as advance:
             for chunk, hypotheses in zip(chunks, self._generate_batches(batches), strict=True):
                 for n, i in enumerate(chunk):
@@ -87,6 +86,11 @@ class Backend(ABC):
                     out[i] = [self._decode(t).strip().split("\n", 1)[0].strip() for t in rows]
                 advance(len(chunk))
         return out
+
+    def budget(self, batch: Sequence[Sequence[int]]) -> int:
+        """New tokens a batch of prompts may generate: room for a rewrite a little longer than
+        the longest source, never unbounded."""
+        return min(self.window, int(max(map(len, batch)) * 1.3) + 8)
 
     def _encode_prompt(self, prompt: str) -> list[int]:
         assert self.codec is not None

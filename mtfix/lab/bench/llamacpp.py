@@ -127,19 +127,17 @@ def load_fresh(gguf: Path, lora: Path | None) -> dict[str, Any]:
     return summary(loads)
 
 
-def single(llm: Any, prompts: list[list[int]], eos: int) -> tuple[float, list[list[int]]]:
+def single(
+    llm: Any, prompts: list[list[int]], eos: int, budget: Callable[[list[list[int]]], int]
+) -> tuple[float, list[list[int]]]:
     """New tokens/s one sentence at a time (each up to and including its end of sequence, within
-    the rewriter's budget, :mod:`mtfix.model.backend`), and each sentence's new tokens."""
+    the rewriter's ``budget``), and each sentence's new tokens."""
     greedy(llm, prompts[0], 8, eos)  # warm-up
     tokens, outputs, start = 0, [], time.perf_counter()
     for ids in prompts:
-        outputs.append(greedy(llm, ids, _budget(ids), eos))
+        outputs.append(greedy(llm, ids, budget([ids]), eos))
         tokens += len(outputs[-1]) + 1
     return round(tokens / (time.perf_counter() - start), 1), outputs
-
-
-def _budget(ids: list[int]) -> int:
-    return int(len(ids) * 1.3) + 8
 
 
 def main() -> None:
@@ -161,7 +159,7 @@ def main() -> None:
     fast.rewrite(sentences[:1])
     fast_outputs, start = [], time.perf_counter()
     for ids in prompts:
-        fast_outputs.append(fast._generate([ids], _budget(ids))[0])
+        fast_outputs.append(fast._generate([ids], fast.budget([ids]))[0])
     fast_single = sum(len(o) + 1 for o in fast_outputs) / (time.perf_counter() - start)
     fast_rewrites = [codec.decode(o).strip() for o in fast_outputs]
     runs: dict[str, Any] = {}
@@ -176,11 +174,11 @@ def main() -> None:
         )  # fmt: skip
         if adapter is None:
             # The trimmed vocabulary: the rewriter's own prompt ids and decoding.
-            rate, outputs = single(llm, prompts, codec.eos_id)
+            rate, outputs = single(llm, prompts, codec.eos_id, fast.budget)
             rewrites = [codec.decode(o).strip() for o in outputs]
         else:
             own = [llm.tokenize(t.encode(), add_bos=True, special=False) for t in texts]
-            rate, outputs = single(llm, own, llm.token_eos())
+            rate, outputs = single(llm, own, llm.token_eos(), fast.budget)
             rewrites = [llm.detokenize(o).decode("utf-8", "replace").strip() for o in outputs]
         runs[name] = {
             "weights": weights,

@@ -24,7 +24,7 @@ from typing import Any
 from mtfix.lab.bench import summary, write_result
 from mtfix.model import DEFAULT_MODEL
 from mtfix.model.backend import Backend
-from mtfix.model.ctranslate2_backend import CTranslate2Backend
+from mtfix.model.ctranslate2_backend import QUANTIZATION, CTranslate2Backend
 from mtfix.paths import seed_article
 from mtfix.rewrite import RewriterSettings
 from mtfix.rewrite.model import ModelRewriter
@@ -111,7 +111,7 @@ def step_costs(backend: CTranslate2Backend, prompt: list[int], steps: int = 40) 
     out: dict[str, Any] = {}
     for threads in (1, 2):
         generator = ctranslate2.Generator(
-            str(backend.model_dir), device="cpu", compute_type="int8", intra_threads=threads
+            str(backend.model_dir), device="cpu", compute_type=QUANTIZATION, intra_threads=threads
         )
         for batch in (1, 8):
             rows = [row] * batch
