@@ -17,14 +17,17 @@ import os
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import mtfix.languagetool.http as http
 from mtfix.lab.bench import summary, timed, write_result
 from mtfix.languagetool.jvm import LanguageToolServer
 from mtfix.languagetool.settings import LanguageToolSettings
+from mtfix.languagetool.supervisor import CHECK_PATH
 from mtfix.paths import seed_article
 from mtfix.pipeline import Pipeline
 from mtfix.segment import segment
@@ -50,16 +53,20 @@ def _cli(env: dict[str, str], *extra: str) -> Callable[[], None]:
 
 
 def _languagetool_requests(text: str, cache_sentences: int) -> dict[str, Any]:
-    import requests
-
     settings = replace(LanguageToolSettings.from_env(), cache_sentences=cache_sentences)
     edited = text.replace("Biden", "Obama")
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
     with LanguageToolServer(settings=settings) as server:
 
         def check(body: str) -> Callable[[], None]:
+            data = urllib.parse.urlencode({"language": "en-US", "text": body}).encode("utf-8")
+
             def run() -> None:
-                data = {"language": "en-US", "text": body}
-                requests.post(f"{server.url}/v2/check", data=data, timeout=600).raise_for_status()
+                answer = http.request("POST", server.url + CHECK_PATH, data, headers, 600)
+                if answer.status != 200:
+                    raise SystemExit(
+                        f"LanguageTool answered {answer.status}: {http.one_line(answer.body)}"
+                    )
 
             return run
 
