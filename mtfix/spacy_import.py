@@ -25,6 +25,6 @@ def import_spacy() -> ModuleType:
     try:
         import spacy
     finally:
-        if sys.modules.get("torch", ModuleType("torch")) is None:
+        if "torch" in sys.modules and sys.modules["torch"] is None:
             del sys.modules["torch"]
     return spacy
