@@ -53,6 +53,12 @@ def cache_root() -> Path:
     return Path(os.environ.get("MTFIX_CACHE") or Path.home() / ".cache" / "mtfix")
 
 
+def daemon_dir() -> Path:
+    """Where the daemons that keep check and clean warm between calls keep their locks, state
+    and logs: ``$MTFIX_DAEMON_DIR``, else ``daemon/`` in the cache."""
+    return Path(os.environ.get("MTFIX_DAEMON_DIR") or cache_root() / "daemon")
+
+
 def post_edit_log() -> Path:
     """Where the review page appends every decision (``mtfix serve``/``review --log`` override
     it): ``$MTFIX_POST_EDITS``, else ``post-edits.jsonl`` in mtfix's data directory

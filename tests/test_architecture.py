@@ -28,6 +28,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mtfix.mqm",
             "mtfix.progress",
             "mtfix.spacy_import",
+            "mtfix.lockfile",
         ),
     ),
     ("services", ("mtfix.languagetool", "mtfix.model", "mtfix.doctor")),

@@ -5,9 +5,8 @@ The daemon is a detached Python process (``python -m mtfix.languagetool.daemon r
 (a dead or hung JVM is replaced, recycled on schedule). Its files are in
 ``$MTFIX_DAEMON_DIR`` (default ``$MTFIX_CACHE/daemon``):
 
-- ``daemon.lock``: held (``flock``) by the daemon for as long as it lives, so a daemon killed
-  with SIGKILL leaves a lock anyone can take, and that is how a stale ``daemon.json`` is told
-  from a live one;
+- ``daemon.lock``: held (:mod:`mtfix.lockfile`) by the daemon for as long as it lives, which
+  tells a stale ``daemon.json`` from a live one;
 - ``daemon.json``: its pid, URL and versions, written once it listens;
 - ``start.lock``: taken by a CLI call while it looks for a daemon and, finding none, starts one:
   two calls racing to start one end up with one;
@@ -39,10 +38,10 @@ from mtfix.languagetool.http import RequestFailure, request, supervisor_status
 from mtfix.languagetool.install import find_java, require_jars
 from mtfix.languagetool.jvm import process_state
 from mtfix.languagetool.settings import LanguageToolSettings
-from mtfix.paths import cache_root
+from mtfix.lockfile import acquire, exclusive, held
+from mtfix.paths import cache_root, daemon_dir
 from mtfix.version import __version__
 
-DIR_ENV = "MTFIX_DAEMON_DIR"
 IDLE_ENV = "MTFIX_DAEMON_IDLE"
 DEFAULT_IDLE_S = 1800.0
 STATE_NAME = "daemon.json"
@@ -52,10 +51,6 @@ LOG_NAME = "daemon.log"
 # A daemon process listens within a second or two of its start (its JVM starts behind it).
 SPAWN_TIMEOUT_S = 30.0
 _MODULE = "mtfix.languagetool.daemon"
-
-
-def daemon_dir() -> Path:
-    return Path(os.environ.get(DIR_ENV) or cache_root() / "daemon")
 
 
 def idle_timeout() -> float:
@@ -83,40 +78,6 @@ def read_state(directory: Path | None = None) -> dict[str, Any] | None:
     return state if isinstance(state, dict) and "url" in state and "pid" in state else None
 
 
-def _locked(path: Path) -> bool:
-    """Whether a live process holds the ``flock`` on ``path``."""
-    try:
-        with open(path, "a") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return True
-            fcntl.flock(handle, fcntl.LOCK_UN)
-            return False
-    except OSError:
-        return False
-
-
-@contextlib.contextmanager
-def _exclusive(path: Path, timeout: float) -> Iterator[None]:
-    deadline = time.monotonic() + timeout
-    with open(path, "a") as handle:
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise LanguageToolError(
-                        f"{path}: another mtfix has been starting the daemon for {timeout:g}s"
-                    ) from None
-                time.sleep(0.1)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _is_daemon(pid: int) -> bool:
     try:
         return _MODULE in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
@@ -125,7 +86,7 @@ def _is_daemon(pid: int) -> bool:
 
 
 def _usable(state: dict[str, Any] | None, directory: Path) -> bool:
-    if state is None or not _locked(directory / LOCK_NAME):
+    if state is None or not held(directory / LOCK_NAME):
         return False
     if any(state.get(k) != v for k, v in _identity().items()):
         return False
@@ -144,7 +105,8 @@ def ensure(*, refresh: bool = False) -> str:
         return str(state["url"])
     directory.mkdir(parents=True, exist_ok=True)
     settings = LanguageToolSettings.from_env()
-    with _exclusive(directory / START_LOCK_NAME, settings.startup_timeout + SPAWN_TIMEOUT_S):
+    wait = settings.startup_timeout + SPAWN_TIMEOUT_S
+    with _starting(directory / START_LOCK_NAME, wait):
         state = read_state(directory)
         if _usable(state, directory):
             assert state is not None
@@ -156,9 +118,20 @@ def ensure(*, refresh: bool = False) -> str:
         return _spawn(directory)
 
 
+@contextlib.contextmanager
+def _starting(path: Path, timeout: float) -> Iterator[None]:
+    try:
+        with exclusive(path, timeout):
+            yield
+    except TimeoutError:
+        raise LanguageToolError(
+            f"{path}: another mtfix has been starting the daemon for {timeout:g}s"
+        ) from None
+
+
 def _retire(directory: Path, state: dict[str, Any] | None) -> None:
     """Remove what is left of a daemon that is gone, or stop one that cannot be used."""
-    if state is not None and _locked(directory / LOCK_NAME):
+    if state is not None and held(directory / LOCK_NAME):
         pid = int(state["pid"])
         if _is_daemon(pid):
             # A stopped (SIGSTOP) daemon would hold a SIGTERM pending for ever.
@@ -175,7 +148,7 @@ def _retire(directory: Path, state: dict[str, Any] | None) -> None:
 
 def _wait_unlocked(directory: Path, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
-    while _locked(directory / LOCK_NAME):
+    while held(directory / LOCK_NAME):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.1)
@@ -225,7 +198,7 @@ def status(directory: Path | None = None) -> dict[str, Any] | None:
     """The running daemon's status (see Supervisor.stats), or None."""
     directory = directory or daemon_dir()
     state = read_state(directory)
-    if state is None or not _locked(directory / LOCK_NAME):
+    if state is None or not held(directory / LOCK_NAME):
         return None
     answer = supervisor_status(str(state["url"]))
     return {**state, **answer, "dir": str(directory)} if answer else {**state, "answering": False}
@@ -237,7 +210,7 @@ def stop(directory: Path | None = None, timeout: float = 30.0) -> bool:
 
     directory = directory or daemon_dir()
     state = read_state(directory)
-    if state is None or not _locked(directory / LOCK_NAME):
+    if state is None or not held(directory / LOCK_NAME):
         with contextlib.suppress(FileNotFoundError):
             (directory / STATE_NAME).unlink()
         return False
@@ -259,9 +232,7 @@ def run(directory: Path, idle: float) -> int:
 
     directory.mkdir(parents=True, exist_ok=True)
     lock: IO[str] = open(directory / LOCK_NAME, "a")  # noqa: SIM115 (held for the process's life)
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    if not acquire(lock, 0):
         print("mtfix daemon: another daemon holds the lock", file=sys.stderr)
         return 1
     # C1 only: a translator waits for the first answer of the day, and over the daemon's life of
