@@ -1,3 +1,3 @@
-from mtfix.cli import main
+from mtfix.cli.entry import run
 
-main()
+run()

@@ -39,7 +39,7 @@ COMMANDS = {
     ),
     "daemon": Entry(
         "mtfix.cli.daemon:daemon",
-        "Show, start or stop the LanguageTool daemon that check and clean keep warm.",
+        "Show, start or stop the daemon that keeps check and clean warm.",
     ),
     "doctor": Entry(
         "mtfix.cli.doctor:doctor",
