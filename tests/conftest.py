@@ -9,12 +9,15 @@ without it.
 
 No test may leave a LanguageTool daemon behind, nor use the user's: ``MTFIX_NO_DAEMON`` is set
 for the session and ``MTFIX_DAEMON_DIR`` points into the session's temporary directory; the
-daemon's own tests unset the first and give each test a directory of its own.
+daemon's own tests unset the first and give each test a directory of its own (``daemon_env``).
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,6 +52,27 @@ def languagetool_url() -> Iterator[str]:
             yield server.url
         finally:
             del os.environ["MTFIX_LANGUAGETOOL_URL"]
+
+
+@pytest.fixture
+def daemon_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """An environment whose CLI calls use a daemon of their own (in ``tmp_path/daemon``),
+    stopped, and if need be killed, at the end."""
+    from tests.languagetool.processes import serving
+
+    directory = tmp_path / "daemon"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("MTFIX_LANGUAGETOOL_URL", "MTFIX_NO_DAEMON")
+    }
+    env |= {"MTFIX_DAEMON_DIR": str(directory), "MTFIX_LANGUAGETOOL_HEAP": "1g"}
+    yield env
+    stop = [sys.executable, "-m", "mtfix", "daemon", "stop"]
+    subprocess.run(stop, env=env, capture_output=True, timeout=60)
+    for module in ("mtfix.languagetool.daemon", "mtfix.cli.forkserver"):
+        for pid in serving(directory, module):
+            os.kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="session")

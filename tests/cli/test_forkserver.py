@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -50,33 +49,8 @@ def test_other_settings_make_another_server() -> None:
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    directory = tmp_path / "daemon"
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("MTFIX_LANGUAGETOOL_URL", "MTFIX_NO_DAEMON")
-    }
-    env |= {"MTFIX_DAEMON_DIR": str(directory), "MTFIX_LANGUAGETOOL_HEAP": "1g"}
-    yield env
-    subprocess.run([*MTFIX, "daemon", "stop"], env=env, capture_output=True, timeout=60)
-    for pid in _servers(directory):
-        os.kill(pid, signal.SIGKILL)
-
-
-def _servers(directory: Path) -> list[int]:
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        ours = {b"mtfix.cli.forkserver", b"mtfix.languagetool.daemon"} & set(cmdline)
-        if ours and str(directory).encode() in cmdline:
-            found.append(int(proc.name))
-    return found
+def env(daemon_env: dict[str, str]) -> dict[str, str]:
+    return daemon_env
 
 
 def _serving(env: dict[str, str]) -> dict[str, object]:
@@ -110,7 +84,7 @@ def test_later_calls_run_in_the_server_as_they_would_here(
     env: dict[str, str], tmp_path: Path
 ) -> None:
     doc = tmp_path / "doc.txt"
-    doc.write_text("This sentense has a eror. He said: \"Yes.\n", encoding="utf-8")
+    doc.write_text('This sentense has a eror. He said: "Yes.\n', encoding="utf-8")
     alone = _mtfix(env, "check", "doc.txt", "--no-daemon", cwd=tmp_path)
     assert alone.returncode == 1 and "MORFOLOGIK_RULE_EN_US" in alone.stdout, alone.stderr
 
@@ -152,14 +126,7 @@ def test_ctrl_c_reaches_the_child(env: dict[str, str]) -> None:
     subprocess.run([*MTFIX, "daemon", "start"], env=env, capture_output=True, timeout=300)
     _serving(env)
     # The child waits on stdin, which this test holds open; the call is interrupted there.
-    call = subprocess.Popen(
-        [*MTFIX, "check", "-"],
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    call = _waiting_on_stdin(env)
     log = Path(env["MTFIX_DAEMON_DIR"]) / forkserver.LOG_NAME
     assert wait_for(lambda: _children(env), 30), "the call never reached the server"
     (child,) = _children(env)
@@ -168,6 +135,18 @@ def test_ctrl_c_reaches_the_child(env: dict[str, str]) -> None:
     _, err = call.communicate(timeout=60)
     assert call.returncode == 1 and "Aborted!" in err, (err, log.read_text())
     assert wait_for(lambda: not alive(child), 10)
+
+
+def _waiting_on_stdin(env: dict[str, str]) -> subprocess.Popen[str]:
+    """A check of stdin, which the caller holds open: its child waits there."""
+    return subprocess.Popen(
+        [*MTFIX, "check", "-"],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _children(env: dict[str, str]) -> list[int]:
@@ -183,14 +162,7 @@ def _children(env: dict[str, str]) -> list[int]:
 def test_a_server_killed_mid_call_is_reported_and_leaves_its_lock(env: dict[str, str]) -> None:
     subprocess.run([*MTFIX, "daemon", "start"], env=env, capture_output=True, timeout=300)
     state = _serving(env)
-    call = subprocess.Popen(
-        [*MTFIX, "check", "-"],
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    call = _waiting_on_stdin(env)
     assert wait_for(lambda: _children(env), 30), "the call never reached the server"
     (child,) = _children(env)
     os.kill(int(state["pid"]), signal.SIGKILL)  # type: ignore[call-overload]

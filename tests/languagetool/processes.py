@@ -19,6 +19,21 @@ def children(pid: int, command: str = "java") -> list[int]:
     ]
 
 
+def serving(directory: Path, module: str) -> list[int]:
+    """The processes running ``python -m module`` for the daemon directory ``directory``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if module.encode() in cmdline and str(directory).encode() in cmdline:
+            found.append(int(proc.name))
+    return found
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

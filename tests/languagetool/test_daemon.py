@@ -10,12 +10,11 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.languagetool.processes import alive, children, wait_for
+from tests.languagetool.processes import alive, children, serving, wait_for
 
 pytestmark = pytest.mark.languagetool
 
@@ -23,33 +22,12 @@ MTFIX = [sys.executable, "-m", "mtfix"]
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    directory = tmp_path / "daemon"
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("MTFIX_LANGUAGETOOL_URL", "MTFIX_NO_DAEMON")
-    }
-    env |= {"MTFIX_DAEMON_DIR": str(directory), "MTFIX_LANGUAGETOOL_HEAP": "1g"}
-    yield env
-    subprocess.run([*MTFIX, "daemon", "stop"], env=env, capture_output=True, timeout=60)
-    for pid in _daemons(directory):
-        os.kill(pid, signal.SIGKILL)
+def env(daemon_env: dict[str, str]) -> dict[str, str]:
+    return daemon_env
 
 
 def _daemons(directory: Path) -> list[int]:
-    """The daemon processes serving ``directory``."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"mtfix.languagetool.daemon" in cmdline and str(directory).encode() in cmdline:
-            found.append(int(proc.name))
-    return found
+    return serving(directory, "mtfix.languagetool.daemon")
 
 
 def _state(env: dict[str, str]) -> dict[str, object]:
