@@ -26,6 +26,17 @@ def held(path: Path) -> bool:
         return False
 
 
+def wait_released(path: Path, timeout: float) -> bool:
+    """Wait up to ``timeout`` seconds for the lock on ``path`` to be let go; False if it is
+    still held then."""
+    deadline = time.monotonic() + timeout
+    while held(path):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 @contextlib.contextmanager
 def exclusive(path: Path, timeout: float) -> Iterator[None]:
     """Hold the lock on ``path`` for the ``with`` block, waiting up to ``timeout`` seconds for

@@ -66,7 +66,7 @@ def start() -> None:
 
     started = time.monotonic()
     deadline = started + 300
-    forkserver.start(forkserver.daemon_dir())
+    forkserver.start()
     url = lt_daemon.ensure()
     while (state := supervisor_status(url)) is not None and not state["ready"]:
         if state.get("failed") or time.monotonic() > deadline:

@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from mtfix.lockfile import acquire, held
+from mtfix.lockfile import acquire, held, wait_released
 from mtfix.paths import cache_root, daemon_dir
 from mtfix.version import __version__
 
@@ -104,9 +104,7 @@ def status(directory: Path | None = None) -> dict[str, Any] | None:
     """The running server's state, or None."""
     directory = directory or daemon_dir()
     state = read_state(directory)
-    if state is None or not held(directory / LOCK_NAME) or "failed" in state:
-        return None
-    return state
+    return state if _live(directory, state) else None
 
 
 # -- the client: every check and clean --------------------------------------------------------
@@ -137,14 +135,18 @@ def forward(argv: Sequence[str]) -> int | None:
 
 
 def start(
-    directory: Path, state: dict[str, Any] | None = None, ours: dict[str, str] | None = None
+    directory: Path | None = None,
+    state: dict[str, Any] | None = None,
+    ours: dict[str, str] | None = None,
 ) -> None:
     """Start a server for calls like this one unless one is running (or failed just now);
     one of another mtfix or other settings is stopped."""
+    directory = directory or daemon_dir()
     ours = ours or identity()
     state = state or read_state(directory)
-    if state is not None and held(directory / LOCK_NAME) and "failed" not in state:
-        if all(state.get(k) == v for k, v in ours.items()):
+    if _live(directory, state):
+        assert state is not None
+        if _same(state, ours):
             return
         _terminate(int(state["pid"]))
     elif _failed_recently(state, ours):
@@ -159,8 +161,15 @@ def ready(directory: Path | None = None) -> bool:
 
 
 def _serves(directory: Path, state: dict[str, Any] | None, ours: dict[str, str]) -> bool:
-    if state is None or "failed" in state or not held(directory / LOCK_NAME):
-        return False
+    return _live(directory, state) and _same(state or {}, ours)
+
+
+def _live(directory: Path, state: dict[str, Any] | None) -> bool:
+    """``state`` is that of a server that loaded and still holds its lock."""
+    return state is not None and "failed" not in state and held(directory / LOCK_NAME)
+
+
+def _same(state: dict[str, Any], ours: dict[str, str]) -> bool:
     return all(state.get(k) == v for k, v in ours.items())
 
 
@@ -251,20 +260,20 @@ def stop(directory: Path | None = None, timeout: float = 30.0) -> bool:
     if state is None or not held(directory / LOCK_NAME):
         return False
     _terminate(int(state["pid"]))
-    deadline = time.monotonic() + timeout
-    while held(directory / LOCK_NAME) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_released(directory / LOCK_NAME, timeout)
     return True
 
 
 def _terminate(pid: int) -> None:
+    from mtfix.languagetool.jvm import process_state
+
     try:
         ours = _MODULE in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-        # A stopped (SIGSTOP) server would hold a SIGTERM pending for ever.
-        stopped = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T"
-    except (OSError, IndexError):
+    except OSError:
         return
     if ours:
+        # A stopped (SIGSTOP) server would hold a SIGTERM pending for ever.
+        stopped = process_state(pid) == "T"
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL if stopped else signal.SIGTERM)
 

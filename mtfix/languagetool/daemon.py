@@ -38,7 +38,7 @@ from mtfix.languagetool.http import RequestFailure, request, supervisor_status
 from mtfix.languagetool.install import find_java, require_jars
 from mtfix.languagetool.jvm import process_state
 from mtfix.languagetool.settings import LanguageToolSettings
-from mtfix.lockfile import acquire, exclusive, held
+from mtfix.lockfile import acquire, exclusive, held, wait_released
 from mtfix.paths import cache_root, daemon_dir
 from mtfix.version import __version__
 
@@ -138,21 +138,12 @@ def _retire(directory: Path, state: dict[str, Any] | None) -> None:
             stopped = process_state(pid) == "T"
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL if stopped else signal.SIGTERM)
-            if not _wait_unlocked(directory, 10.0):
+            if not wait_released(directory / LOCK_NAME, 10.0):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-                _wait_unlocked(directory, 5.0)
+                wait_released(directory / LOCK_NAME, 5.0)
     with contextlib.suppress(FileNotFoundError):
         (directory / STATE_NAME).unlink()
-
-
-def _wait_unlocked(directory: Path, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while held(directory / LOCK_NAME):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
 
 
 def _spawn(directory: Path) -> str:
@@ -216,7 +207,7 @@ def stop(directory: Path | None = None, timeout: float = 30.0) -> bool:
         return False
     with contextlib.suppress(*RequestFailure):
         request("POST", str(state["url"]) + STOP_PATH, timeout=5.0)
-    if not _wait_unlocked(directory, timeout):
+    if not wait_released(directory / LOCK_NAME, timeout):
         _retire(directory, state)
     with contextlib.suppress(FileNotFoundError):
         (directory / STATE_NAME).unlink()
