@@ -31,7 +31,7 @@ from typing import Any
 
 from mtfix.model import DEFAULT_MODEL, ModelLoadError
 from mtfix.model.backbone import Codec
-from mtfix.model.backend import Backend
+from mtfix.model.backend import Backend, even_batches
 from mtfix.model.load import (
     AdapterInfo,
     adapter_codec,
@@ -130,6 +130,7 @@ class CTranslate2Backend(Backend):
         )
         self.model_dir = model_dir
         self.generator = _generator(model_dir)
+        self.workers = self.generator.num_generators
 
     def _generate(self, batch: list[list[int]], budget: int) -> list[list[int]]:
         return next(self._generate_batches([(batch, budget)]))
@@ -158,10 +159,8 @@ class CTranslate2Backend(Backend):
         assert self.codec is not None
         pad = str(self.codec.pad_id)
         order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
-        step = self.batch_size
         pending = []
-        for start in range(0, len(order), step):
-            chunk = order[start : start + step]
+        for chunk in even_batches(order, self.batch_size, self.workers):
             width = max(len(rows[i]) for i in chunk)
             # Rows of one length: ctranslate2 4.8 mis-sizes Gemma 3's sliding-window mask for a
             # padded batch. Padding on the right changes nothing before it in a causal model.
