@@ -73,6 +73,9 @@ THIRD_VERBS = frozenset("is 's are 're has have was were does do".split())
 # What a stray hedge around the invented speaker consists of ("I think that", "we would like to
 # say that").
 HEDGE_WORDS = frozenset("think believe feel would like to say that".split())
+# Words after "think" or "believe" that make it a verb with an object, not a hedge ("think about
+# it", "believe in it").
+HEDGE_OBJECTS = frozenset("about of over through on in for".split())
 CONNECTIVES = frozenset("although though but yet because since so".split())
 # Sentences before the flagged one whose names are subject candidates.
 CONTEXT_SENTENCES = 3
@@ -140,17 +143,20 @@ def first_person(p: Proposal, flag: Flag, change: Change) -> bool:
     new = [w.replace("’", "'") for w in _words(change.new)]
     if not old or not any(w in FIRST_PERSON for w in old):
         return False
+    # The writer's own "I" is neither changed nor dropped with its hedge: "I think about buying
+    # a headset" opening a forum post is what its writer thinks.
+    if _writers_own(p):
+        return False
     # A hedge dropped ("I think the talks" -> "The talks"): what is left is what was there, and
-    # what went holds a hedge ("We all walk" -> "All walk" drops a subject, not a hedge).
+    # what went holds a hedge ("We all walk" -> "All walk" drops a subject, not a hedge), with a
+    # clause after it ("I think about the talks" is no hedge: its verb has an object).
     kept = list(old)
     while kept and kept[0] in FIRST_PERSON | HEDGE_WORDS:
         kept.pop(0)
     dropped = old[: len(old) - len(kept)]
     if any(w in HEDGE_WORDS for w in dropped) and kept == [w.lower() for w in new]:
-        return True
+        return not kept or kept[0] not in HEDGE_OBJECTS
     if not all(w in FIRST_PERSON | FIRST_VERBS for w in old):
-        return False
-    if _writers_own(p):
         return False
     names = nearby_names(p)
     subject = [w for w in new if w.lower() not in THIRD_VERBS]

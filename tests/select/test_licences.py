@@ -85,9 +85,22 @@ def test_without_the_flag_the_pronoun_is_a_common_word_and_stays() -> None:
 
 
 def test_a_stray_hedge_may_be_dropped() -> None:
-    doc = document_of("I think the talks went well.")
+    doc = document_of("Putin met Biden in Geneva.", "I think the talks went well.")
     flag = _flag(doc, "I", "STRAY_FIRST_PERSON")
-    assert _verdict(doc, 0, "The talks went well.", [flag]) == ("first-person",)
+    assert _verdict(doc, 1, "The talks went well.", [flag]) == ("first-person",)
+
+
+def test_a_verb_with_an_object_is_no_hedge() -> None:
+    doc = document_of("Putin met Biden in Geneva.", "I think about the talks every day.")
+    flag = _flag(doc, "I", "STRAY_FIRST_PERSON")
+    assert _verdict(doc, 1, "About the talks every day.", [flag]) != ("first-person",)
+
+
+def test_the_writers_own_hedge_stays() -> None:
+    # A line of its own (a forum post) opening with the writer's "I think".
+    doc = segment("I think the headset is worth buying.", lines=True)
+    flag = _flag(doc, "I", "STRAY_FIRST_PERSON")
+    assert _verdict(doc, 0, "The headset is worth buying.", [flag]) != ("first-person",)
 
 
 def test_a_truncated_tail_may_be_completed_or_dropped() -> None:
