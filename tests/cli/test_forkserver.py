@@ -132,7 +132,10 @@ def test_ctrl_c_reaches_the_child(env: dict[str, str]) -> None:
     (child,) = _children(env)
     time.sleep(0.5)
     call.send_signal(signal.SIGINT)
-    _, err = call.communicate(timeout=60)
+    # Waited for with stdin still open: communicate() would close it at once, and a child that
+    # reads the end of its input before the forwarded signal lands exits 2 ("file is empty").
+    call.wait(timeout=60)
+    _, err = call.communicate()
     assert call.returncode == 1 and "Aborted!" in err, (err, log.read_text())
     assert wait_for(lambda: not alive(child), 10)
 
