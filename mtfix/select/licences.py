@@ -111,10 +111,18 @@ def _writers_own(p: Proposal) -> bool:
     quoted = QuoteIndex(quotations(p.doc))
     return any(
         tok.is_word
-        and tok.text.lower().replace("’", "'") in FIRST_PERSON
+        and _first_person(tok.text)
         and not quoted.overlaps(Span(previous.start + tok.start, previous.start + tok.end))
         for tok in tokens(previous.of(p.doc.text))
     )
+
+
+def _first_person(word: str) -> bool:
+    """Whether ``word`` is a first-person pronoun: "US" in capitals is the country, as for the
+    detector (:func:`mtfix.detect.artifacts.stray_first_person`)."""
+    if word.isupper() and word != "I":
+        return False
+    return word.lower().replace("’", "'") in FIRST_PERSON
 
 
 def nearby_names(p: Proposal) -> set[str]:
@@ -141,7 +149,7 @@ def first_person(p: Proposal, flag: Flag, change: Change) -> bool:
         return False
     old = [w.lower().replace("’", "'") for w in _words(change.old)]
     new = [w.replace("’", "'") for w in _words(change.new)]
-    if not old or not any(w in FIRST_PERSON for w in old):
+    if not any(_first_person(w) for w in _words(change.old)):
         return False
     # The writer's own "I" is neither changed nor dropped with its hedge: "I think about buying
     # a headset" opening a forum post is what its writer thinks.

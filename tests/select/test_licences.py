@@ -90,6 +90,16 @@ def test_a_stray_hedge_may_be_dropped() -> None:
     assert _verdict(doc, 1, "The talks went well.", [flag]) == ("first-person",)
 
 
+def test_the_us_before_is_the_country_not_the_writer() -> None:
+    # "the US" in the sentence before is no first person: the stray "I'm" is still a speaker's.
+    doc = document_of("The US accused Moscow of interfering.", "I'm ready to take a step back.")
+    flag = _flag(doc, "I'm", "STRAY_FIRST_PERSON")
+    assert _verdict(doc, 1, "He's ready to take a step back.", [flag]) == ("first-person",)
+    ours = document_of("They accused us of interfering.", "I'm ready to take a step back.")
+    flag = _flag(ours, "I'm", "STRAY_FIRST_PERSON")
+    assert _verdict(ours, 1, "He's ready to take a step back.", [flag]) != ("first-person",)
+
+
 def test_a_verb_with_an_object_is_no_hedge() -> None:
     doc = document_of("Putin met Biden in Geneva.", "I think about the talks every day.")
     flag = _flag(doc, "I", "STRAY_FIRST_PERSON")
