@@ -147,14 +147,11 @@ def nearby_names(p: Proposal) -> set[str]:
 def first_person(p: Proposal, flag: Flag, change: Change) -> bool:
     if not _touches(change, flag):
         return False
-    old = [w.lower().replace("’", "'") for w in _words(change.old)]
+    words = _words(change.old)
+    if not any(_first_person(w) for w in words):
+        return False
+    old = [w.lower().replace("’", "'") for w in words]
     new = [w.replace("’", "'") for w in _words(change.new)]
-    if not any(_first_person(w) for w in _words(change.old)):
-        return False
-    # The writer's own "I" is neither changed nor dropped with its hedge: "I think about buying
-    # a headset" opening a forum post is what its writer thinks.
-    if _writers_own(p):
-        return False
     # A hedge dropped ("I think the talks" -> "The talks"): what is left is what was there, and
     # what went holds a hedge ("We all walk" -> "All walk" drops a subject, not a hedge), with a
     # clause after it ("I think about the talks" is no hedge: its verb has an object).
@@ -162,9 +159,12 @@ def first_person(p: Proposal, flag: Flag, change: Change) -> bool:
     while kept and kept[0] in FIRST_PERSON | HEDGE_WORDS:
         kept.pop(0)
     dropped = old[: len(old) - len(kept)]
+    # The writer's own "I" is neither changed nor dropped with its hedge ("I think about buying a
+    # headset" opening a forum post is what its writer thinks). Asked last on each path: it pairs
+    # the whole document's quotation marks.
     if any(w in HEDGE_WORDS for w in dropped) and kept == [w.lower() for w in new]:
-        return not kept or kept[0] not in HEDGE_OBJECTS
-    if not all(w in FIRST_PERSON | FIRST_VERBS for w in old):
+        return (not kept or kept[0] not in HEDGE_OBJECTS) and not _writers_own(p)
+    if not all(w in FIRST_PERSON | FIRST_VERBS for w in old) or _writers_own(p):
         return False
     names = nearby_names(p)
     subject = [w for w in new if w.lower() not in THIRD_VERBS]
