@@ -9,8 +9,9 @@ thread beside the others (:func:`run`), so the wait overlaps their work.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from functools import partial
 from importlib.metadata import entry_points
 from typing import Protocol, runtime_checkable
@@ -59,15 +60,27 @@ def run(detectors: Sequence[Detector], doc: Document) -> list[Flag]:
     waiting = [d for d in detectors if getattr(d, "waits", False)]
     if not waiting or len(detectors) == 1:
         return [flag for d in detectors for flag in _staged(d, doc, partial(d.detect, doc))]
-    with ThreadPoolExecutor(len(waiting), thread_name_prefix="mtfix-detect") as pool:
-        pending = {d.name: pool.submit(d.detect, doc) for d in waiting}
-        here = {
-            d.name: _staged(d, doc, partial(d.detect, doc)) for d in detectors if d not in waiting
-        }
-        # A progress display shows one stage at a time: a threaded detector's stage is the
-        # wait for its result, once the others are done.
-        found = {d.name: _staged(d, doc, pending[d.name].result) for d in waiting}
+    pending = {d.name: _in_background(partial(d.detect, doc)) for d in waiting}
+    here = {d.name: _staged(d, doc, partial(d.detect, doc)) for d in detectors if d not in waiting}
+    # A progress display shows one stage at a time: a threaded detector's stage is the wait for
+    # its result, once the others are done.
+    found = {d.name: _staged(d, doc, pending[d.name].result) for d in waiting}
     return [flag for d in detectors for flag in (found.get(d.name) or here.get(d.name) or [])]
+
+
+def _in_background(work: Callable[[], list[Flag]]) -> Future[list[Flag]]:
+    """``work`` in a daemon thread. A pool's worker would hold the interpreter's exit until the
+    server answered, so Ctrl-C during the wait would wait for the answer too."""
+    future: Future[list[Flag]] = Future()
+
+    def target() -> None:
+        try:
+            future.set_result(work())
+        except BaseException as exc:  # the caller's result() raises it
+            future.set_exception(exc)
+
+    threading.Thread(target=target, name="mtfix-detect", daemon=True).start()
+    return future
 
 
 def _staged(detector: Detector, doc: Document, work: Callable[[], list[Flag]]) -> list[Flag]:

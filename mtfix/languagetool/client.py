@@ -53,6 +53,7 @@ _process: Supervisor | None = None
 _daemon_wanted = False
 _daemon: str | None = None
 _one_command = False
+_exiting = False
 _supervised: dict[str, bool] = {}
 
 
@@ -101,10 +102,12 @@ def process_supervisor() -> Supervisor:
     """This process's own supervised server, started on first use."""
     global _process
     with _lock:
+        if _exiting:
+            raise LanguageToolError("LanguageTool is not started while this process exits")
         if _process is None:
             settings = LanguageToolSettings.from_env(jit="quick" if _one_command else "full")
             _process = Supervisor(settings).start()
-            atexit.register(shutdown)
+            atexit.register(_at_exit)
             stop_on_sigterm()
         return _process
 
@@ -116,6 +119,14 @@ def shutdown() -> None:
         supervisor, _process = _process, None
     if supervisor is not None:
         supervisor.close()
+
+
+def _at_exit() -> None:
+    """Stop this process's server for good: a detector's thread still asking (the command was
+    interrupted) must not start another while the interpreter ends."""
+    global _exiting
+    _exiting = True
+    shutdown()
 
 
 def stop_on_sigterm() -> None:

@@ -333,13 +333,15 @@ class Supervisor:
             if self._closing.is_set():
                 raise LanguageToolError("the LanguageTool supervisor was stopped")
             server.start()
+            # Still "starting" while it warms: that first check takes seconds, and close() (at
+            # the exit of a command the user interrupted) must not wait for it.
+            self._warm(server)
         finally:
             with self._cond:
                 self._starting = None
         if self._closing.is_set():
             server.stop(grace=0)
             raise LanguageToolError("the LanguageTool supervisor was stopped")
-        self._warm(server)
         return server
 
     def _warm(self, server: LanguageToolServer) -> None:

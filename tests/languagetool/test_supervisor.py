@@ -8,17 +8,22 @@ import re
 import signal
 import threading
 import time
+import urllib.parse
+from contextlib import suppress
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mtfix.languagetool import LanguageToolError, LanguageToolRequestError, client
+from mtfix.languagetool import supervisor as supervisor_module
+from mtfix.languagetool.cds import WARM_UP_TEXT
 from mtfix.languagetool.settings import MIB, LanguageToolSettings, default_heap, parse_size
 from mtfix.languagetool.supervisor import Supervisor
 from mtfix.segment import chunks, segment
 from tests.conftest import SEED
-from tests.languagetool.processes import alive, wait_for
+from tests.languagetool.processes import alive, children, wait_for
 
 PARAMS = {"language": "en-US"}
 TYPO = "This sentense has a eror."
@@ -105,6 +110,54 @@ def test_recycled_on_schedule_without_failing_a_request(use) -> None:  # type: i
         # Requests go on while the new JVM warms: the swap may come a request or two later.
         served = re.search(r"after (\d+) requests", stats["events"][-1]["reason"])
         assert served is not None and int(served.group(1)) >= 3
+
+
+@pytest.mark.languagetool
+def test_closed_while_it_warms_the_jvm_is_stopped_without_waiting_for_the_warm_up(
+    use, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The warm-up's first check takes seconds; a command interrupted meanwhile closes its
+    # supervisor at exit, and must not wait for that check to be answered.
+    warming, warm_ups = threading.Event(), []
+    forward = supervisor_module._forward
+    warm_up = urllib.parse.quote_plus(WARM_UP_TEXT).encode()
+
+    def watched(url: str, method: str, path: str, body: bytes, *rest: Any) -> Any:
+        if warm_up not in body:
+            return forward(url, method, path, body, *rest)
+        warming.set()
+        try:
+            reply = forward(url, method, path, body, *rest)
+        except Exception:
+            warm_ups.append("cut off")
+            raise
+        warm_ups.append("answered")
+        return reply
+
+    def ask() -> None:
+        with suppress(LanguageToolError):
+            client.check(TYPO, PARAMS)
+
+    monkeypatch.setattr(supervisor_module, "_forward", watched)
+    others = set(children(os.getpid()))  # the test session's own server
+    supervisor = use(Supervisor(_settings()).start())
+    # A request before the JVM is up: its settings are what the warm-up checks with.
+    threading.Thread(target=ask, daemon=True).start()
+    assert warming.wait(120), "the JVM was never warmed"
+    java = set(children(os.getpid())) - others
+    supervisor.close()
+    assert warm_ups == ["cut off"] and java and not any(alive(pid) for pid in java)
+
+
+def test_no_server_is_started_for_a_thread_still_asking_at_exit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("MTFIX_LANGUAGETOOL_URL", raising=False)
+    monkeypatch.setattr(client, "_process", None)
+    monkeypatch.setattr(client, "_exiting", True)
+    with pytest.raises(LanguageToolError, match="not started while this process exits"):
+        client.check(TYPO, PARAMS)
+    assert client._process is None
 
 
 def test_a_jvm_that_cannot_start_is_one_line(
