@@ -62,6 +62,8 @@ class _Hangs:
 
 def test_ctrl_c_during_the_wait_does_not_wait_for_the_answer() -> None:
     hangs = _Hangs()
+    # Python's own Ctrl-C handler, as in a command (a test before may have left another).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     ctrl_c = partial(signal.pthread_kill, threading.main_thread().ident, signal.SIGINT)
     threading.Timer(0.2, ctrl_c).start()
     try:
@@ -69,4 +71,5 @@ def test_ctrl_c_during_the_wait_does_not_wait_for_the_answer() -> None:
             detect.run([hangs, _Works(threading.Event())], document_of("One sentence."))
         assert not hangs.answered.is_set(), "the interrupt waited for the detector's answer"
     finally:
+        signal.signal(signal.SIGINT, previous)
         hangs.release.set()
