@@ -100,10 +100,7 @@ def _words(doc: Document, span: Span) -> list[tuple[str, Span]]:
 def stray_first_person(ctx: Context) -> Iterator[Flag]:
     for sentence in ctx.doc.sentences:
         for word, span in _words(ctx.doc, sentence):
-            if word.lower().replace("’", "'") in FIRST_PERSON and not ctx.in_quote(span):
-                # "US" (the country) is not "us"; only the lower-case pronoun forms and "I" count.
-                if word.isupper() and word != "I":
-                    continue
+            if lexicon.as_pronoun(word) in FIRST_PERSON and not ctx.in_quote(span):
                 yield artifact_flag(
                     span,
                     "STRAY_FIRST_PERSON",

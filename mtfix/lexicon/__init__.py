@@ -1,5 +1,5 @@
-"""English word knowledge every stage shares: how common a word is, dates, US/UK spellings,
-the verbs that frame a report, and the words English repeats on purpose.
+"""English word knowledge every stage shares: how common a word is, what may be a pronoun, dates,
+US/UK spellings, the verbs that frame a report, and the words English repeats on purpose.
 
 Submodules hold the larger bodies of knowledge: :mod:`mtfix.lexicon.articles` (*a*/*an* by sound,
 names that take *the*, count nouns) and :mod:`mtfix.lexicon.typography` (Japanese full-width and
@@ -44,6 +44,14 @@ def zipf(word: str) -> float:
 
 def is_rare(word: str, cutoff: float = COMMON) -> bool:
     return zipf(word.lower()) < cutoff
+
+
+def as_pronoun(word: str) -> str | None:
+    """``word`` as a pronoun list spells it (lower case, straight apostrophe), or None where it
+    cannot be one: a word in capitals other than "I" is an acronym ("US", the country)."""
+    if word.isupper() and word != "I":
+        return None
+    return word.lower().replace("’", "'")
 
 
 # Capitalised only: "may" and "march" are also verbs.

@@ -111,18 +111,10 @@ def _writers_own(p: Proposal) -> bool:
     quoted = QuoteIndex(quotations(p.doc))
     return any(
         tok.is_word
-        and _first_person(tok.text)
+        and lexicon.as_pronoun(tok.text) in FIRST_PERSON
         and not quoted.overlaps(Span(previous.start + tok.start, previous.start + tok.end))
         for tok in tokens(previous.of(p.doc.text))
     )
-
-
-def _first_person(word: str) -> bool:
-    """Whether ``word`` is a first-person pronoun: "US" in capitals is the country, as for the
-    detector (:func:`mtfix.detect.artifacts.stray_first_person`)."""
-    if word.isupper() and word != "I":
-        return False
-    return word.lower().replace("’", "'") in FIRST_PERSON
 
 
 def nearby_names(p: Proposal) -> set[str]:
@@ -148,7 +140,7 @@ def first_person(p: Proposal, flag: Flag, change: Change) -> bool:
     if not _touches(change, flag):
         return False
     words = _words(change.old)
-    if not any(_first_person(w) for w in words):
+    if not any(lexicon.as_pronoun(w) in FIRST_PERSON for w in words):
         return False
     old = [w.lower().replace("’", "'") for w in words]
     new = [w.replace("’", "'") for w in _words(change.new)]
