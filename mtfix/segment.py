@@ -17,6 +17,7 @@ from functools import lru_cache
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
+import mtfix.lexicon as lexicon
 from mtfix.core import Document, Span
 from mtfix.spacy_import import import_spacy
 
@@ -129,11 +130,48 @@ def quotations(doc: Document) -> tuple[Span, ...]:
         text = para.of(doc.text)
         for opening, closing in PAIRED_QUOTES.items():
             regions += _paired(text, para.start, opening, closing)
-        marks = [para.start + i for i, ch in enumerate(text) if ch == _STRAIGHT_QUOTE]
-        for i in range(0, len(marks), 2):
-            end = marks[i + 1] + 1 if i + 1 < len(marks) else para.end
-            regions.append(Span(marks[i], end))
+        opened: int | None = None
+        for mark in straight_quotes(doc, para):
+            if mark.role == "open":
+                opened = mark.pos
+            elif mark.role == "unopened":
+                regions.append(Span(mark.sentence_start, mark.pos + 1))
+            elif opened is not None:
+                regions.append(Span(opened, mark.pos + 1))
+                opened = None
+        if opened is not None:
+            regions.append(Span(opened, para.end))
     return tuple(sorted(regions))
+
+
+@dataclass(frozen=True)
+class StraightQuote:
+    """A straight quotation mark and what it does: opens, closes, or closes a quotation whose
+    opening mark was lost (``unopened``: it stands before a speech tag with none open,
+    ``..., "he said``; the quotation is taken to start with the sentence it ends)."""
+
+    pos: int
+    role: str
+    sentence_start: int
+
+
+def straight_quotes(doc: Document, para: Span) -> Iterator[StraightQuote]:
+    """The straight quotation marks of a paragraph, paired in order, except that a mark before
+    a speech tag closes whatever comes before it: Japanese closes a quotation before its verb
+    (「...」と述べた), and MT that drops the opening mark leaves `..., "he said`."""
+    text = doc.text
+    is_open = False
+    for i, ch in enumerate(para.of(text)):
+        if ch != _STRAIGHT_QUOTE:
+            continue
+        pos = para.start + i
+        after_space = pos > para.start and text[pos - 1] == " "
+        if not is_open and after_space and lexicon.opens_speech_tag(text[pos + 1 : para.end]):
+            start = doc.sentence_for(Span(pos - 1, pos - 1)).start if doc.sentences else para.start
+            yield StraightQuote(pos, "unopened", max(start, para.start))
+            continue
+        is_open = not is_open
+        yield StraightQuote(pos, "open" if is_open else "close", pos)
 
 
 class QuoteIndex:

@@ -20,7 +20,10 @@ particular article:
   ("evacuation orders and evacuation advisories").
 - UNBALANCED_QUOTE / MISPLACED_QUOTE: a quotation never closed (straight quotes by parity in a
   paragraph, curly quotes by direction), or a quote detached from its text (`so, "he said`,
-  `road. "`, `best. ”`, `“ We`).
+  `road. "`, `best. ”`, `“ We`). A straight mark before a speech tag with no quotation open
+  (`..., we need channels, "he said`) closes a quotation whose opening mark was lost: the mark
+  moves before the space, and an opening mark goes where its sentence starts
+  (:func:`mtfix.segment.straight_quotes`).
 - STRAY_GLYPH: bullet glyphs (▼, ■, ●, ...) left from the source layout; a list bullet (•)
   opening a line is list layout, not debris, and is left alone. A glyph inside a sentence took
   the place of a list item's start: the capital after it goes to lower case with it ("will have
@@ -45,7 +48,8 @@ from mtfix.detect import parse
 from mtfix.detect.context import DETECTOR, Context, artifact_flag
 from mtfix.detect.fragments import orphan_fragments
 from mtfix.detect.typography import japanese_typography
-from mtfix.segment import quotations
+from mtfix.lexicon.typography import QUOTE_MARKS
+from mtfix.segment import StraightQuote, quotations, straight_quotes
 
 __all__ = ["DETECTOR", "RULES", "MTArtifactDetector"]
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
@@ -233,44 +237,87 @@ def _doubled_at(
 def quotes(ctx: Context) -> Iterator[Flag]:
     text = ctx.doc.text
     for para in ctx.doc.paragraphs:
-        marks = [para.start + i for i, ch in enumerate(para.of(text)) if ch == _STRAIGHT_QUOTE]
-        for k, pos in enumerate(marks):
-            before = text[pos - 1] if pos > para.start else ""
-            if k % 2 == 0 or before != " ":
-                continue  # only a closing quote (by parity) after a space can be misplaced
-            after = text[pos + 1] if pos + 1 < para.end else ""
-            if after == "" or after.isspace():
-                span, fix = Span(pos - 1, pos + 1), '"'
-                message = "closing quotation mark detached from the quoted text"
-            elif after.islower():
-                span, fix = Span(pos - 1, pos + 1), '" '
-                message = "closing quotation mark placed after the space instead of before it"
-            elif after.isalpha():
-                # An opening-looking quote where a closing one is due: which side is wrong is
-                # not knowable, so no fix is offered.
-                span, fix = Span(pos, pos + 1), None
-                message = (
-                    "quotation mark looks like an opening one where a closing one is expected: "
-                    "a quotation that is closed in the wrong place or not at all"
-                )
-            else:
+        last = None
+        for mark in straight_quotes(ctx.doc, para):
+            pos = mark.pos
+            if mark.role == "unopened":
+                yield from _unopened_quotation(text, mark)
                 continue
+            last = mark
+            before = text[pos - 1] if pos > para.start else ""
+            if mark.role == "close" and before == " ":
+                # Only a closing quote after a space can be misplaced.
+                yield from _misplaced_closing(text, pos, text[pos + 1 : para.end])
+        if last is not None and last.role == "open":
             yield artifact_flag(
-                span,
-                "MISPLACED_QUOTE",
-                "unbalanced-quote",
-                message,
-                suggestions=(fix,) if fix is not None else (),
-                confidence=0.9 if fix is not None else 0.0,
-            )
-        if len(marks) % 2 == 1:
-            yield artifact_flag(
-                Span(marks[-1], marks[-1] + 1),
+                Span(last.pos, last.pos + 1),
                 "UNBALANCED_QUOTE",
                 "unbalanced-quote",
                 "this paragraph has an odd number of quotation marks: one is never closed",
             )
         yield from _curly_quotes(text, para)
+
+
+def _misplaced_closing(text: str, pos: int, after: str) -> Iterator[Flag]:
+    """A closing straight quote after a space: detached, after the space, or not closing."""
+    if after == "" or after[0].isspace():
+        span, fix = Span(pos - 1, pos + 1), '"'
+        message = "closing quotation mark detached from the quoted text"
+    elif after[0].islower():
+        span, fix = Span(pos - 1, pos + 1), '" '
+        message = "closing quotation mark placed after the space instead of before it"
+    elif after[0].isalpha():
+        # An opening-looking quote where a closing one is due: which side is wrong is not
+        # knowable, so no fix is offered.
+        span, fix = Span(pos, pos + 1), None
+        message = (
+            "quotation mark looks like an opening one where a closing one is expected: "
+            "a quotation that is closed in the wrong place or not at all"
+        )
+    else:
+        return
+    yield artifact_flag(
+        span,
+        "MISPLACED_QUOTE",
+        "unbalanced-quote",
+        message,
+        suggestions=(fix,) if fix is not None else (),
+        confidence=0.9 if fix is not None else 0.0,
+    )
+
+
+def _unopened_quotation(text: str, mark: StraightQuote) -> Iterator[Flag]:
+    """`..., "he said` with no quotation open: the mark goes before the space, and the
+    quotation opens where its sentence does, unless a quotation mark already stands between the
+    two or the words before the mark do not end on a comma."""
+    pos = mark.pos
+    yield artifact_flag(
+        Span(pos - 1, pos + 1),
+        "MISPLACED_QUOTE",
+        "unbalanced-quote",
+        "closing quotation mark placed after the space instead of before it",
+        suggestions=('" ',),
+        confidence=0.9,
+    )
+    first = _WORD.match(text, mark.sentence_start)
+    quoted = text[mark.sentence_start : pos - 1]
+    if first is None or any(ch in QUOTE_MARKS for ch in quoted) or not quoted.endswith(","):
+        yield artifact_flag(
+            Span(pos, pos + 1),
+            "UNBALANCED_QUOTE",
+            "unbalanced-quote",
+            "this quotation mark closes a quotation that was never opened",
+        )
+        return
+    yield artifact_flag(
+        Span(first.start(), first.end()),
+        "UNBALANCED_QUOTE",
+        "unbalanced-quote",
+        "the quotation closed before the speech tag was never opened: it likely starts here, "
+        "with its sentence",
+        suggestions=(_STRAIGHT_QUOTE + first.group(),),
+        confidence=0.85,
+    )
 
 
 def _curly_quotes(text: str, para: Span) -> Iterator[Flag]:

@@ -70,6 +70,27 @@ FRAMING_VERBS = frozenset(
     "think believe consider seem appear know learn find understand estimate predict".split()
 )
 
+# A speech tag after a quotation: "he said", "she added", "said Putin". Japanese closes a
+# quotation before its verb (「...」と述べた), and MT that loses the opening mark or puts the
+# closing one after the space leaves `..., "he said`: the mark closes what comes before it.
+SPEECH_TAG_SUBJECTS = frozenset("he she they it we".split())
+SPEECH_VERBS = frozenset(
+    "said says added adds told tells explained explains stressed stresses noted notes "
+    "continued continues insisted insists emphasized emphasizes emphasised emphasises "
+    "argued argues asked asks replied replies warned warns".split()
+)
+
+
+def opens_speech_tag(text: str) -> bool:
+    """Whether ``text`` starts with a lower-case speech tag ("he said, ...", "said Lavrov")."""
+    words = re.findall(r"[A-Za-z]+", text[:40])
+    if not words or not words[0].islower():
+        return False
+    if words[0] in SPEECH_VERBS:
+        return True
+    return len(words) > 1 and words[0] in SPEECH_TAG_SUBJECTS and words[1] in SPEECH_VERBS
+
+
 # Words English repeats around "and" on purpose, as often as it likes ("more and more", "again
 # and again and again", "over and over"), and nouns it repeats around a preposition ("step by
 # step", "day after day", "face to face"): emphasis, never MT stutter.

@@ -29,6 +29,8 @@ _CJK_PUNCTUATION = {
 OPENING_QUOTES = frozenset("「『")
 CLOSING_QUOTES = frozenset("」』")
 JAPANESE_QUOTES = OPENING_QUOTES | CLOSING_QUOTES
+# Every mark that opens or closes a quotation in English text or in Japanese typography MT kept.
+QUOTE_MARKS = frozenset('"“”„«»') | JAPANESE_QUOTES
 # Marks after which English puts a space before the next word.
 SPACED_AFTER = frozenset(",.:;!?)]")
 SPACED_BEFORE = frozenset("([")

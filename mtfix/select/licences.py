@@ -8,7 +8,8 @@ is a named test ``(proposal, flag, change) -> bool``: whether ``change`` (one di
 the rewrite, :class:`mtfix.diff.Change`) is the kind of change ``flag`` licenses. The guard's
 word-level rules (``common-words``, ``spelling-like``, ``deletions``, ``insertions``, ``size``,
 ``quote-marks``, ``quotation``, ``names``) skip a licensed change; the numbers, protected-span
-and evidence rules still apply to it. Which licences a candidate used is recorded in its
+and evidence rules still apply to it (evidence with its lower bar for a wholly licensed
+candidate). Which licences a candidate used is recorded in its
 selector decision.
 
 - ``first-person`` (``STRAY_FIRST_PERSON``): a first-person pronoun (and the verb agreeing with it,
@@ -34,9 +35,8 @@ from typing import Protocol
 import mtfix.lexicon as lexicon
 from mtfix.core import Candidate, Document, Flag, Span
 from mtfix.diff import Change, Token, tokens
+from mtfix.lexicon.typography import QUOTE_MARKS
 from mtfix.segment import QuoteIndex, quotations
-
-QUOTE_MARKS = frozenset('"“”„«»「」『』')
 
 
 class Proposal(Protocol):

@@ -86,6 +86,51 @@ def test_quotes_detached_and_unbalanced() -> None:
     assert ("UNBALANCED_QUOTE", '"') in rules(odd)
 
 
+UNOPENED = (
+    "Rojansky spoke of Russia. At the same time, we need channels between the militaries, "
+    '"he said, and agreed to talk.'
+)
+
+
+def test_a_quotation_closed_before_its_speech_tag_but_never_opened_is_repaired() -> None:
+    from mtfix.pipeline import Pipeline, PipelineOptions
+
+    flags = {f.rule: f for f in MTArtifactDetector().detect(segment(UNOPENED))}
+    assert flags["MISPLACED_QUOTE"].suggestions == ('" ',)
+    assert flags["UNBALANCED_QUOTE"].span.of(UNOPENED) == "At"
+    assert flags["UNBALANCED_QUOTE"].suggestions == ('"At',)
+    # The speaker's "we" is inside the quotation the tag reports: no stray first person.
+    assert "STRAY_FIRST_PERSON" not in flags
+    cleaned = Pipeline(PipelineOptions(detectors=("mt-artifacts",), rewriters=("rules",)))
+    assert cleaned.clean(UNOPENED).text == (
+        'Rojansky spoke of Russia. "At the same time, we need channels between the militaries," '
+        "he said, and agreed to talk."
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # No speech tag after the mark: a quotation that opens here.
+        'At the same time, officials called it "a disaster" and left.',
+        # A quotation already open: the mark after the space closes it (the old rule's case).
+        'He said, "We will build it, "he said.',
+    ],
+)
+def test_only_a_speech_tag_with_no_quotation_open_makes_an_unopened_quotation(text: str) -> None:
+    found = rules(text)
+    assert ("UNBALANCED_QUOTE", "At") not in found
+    assert not [r for r, span in found if r == "UNBALANCED_QUOTE" and span != '"']
+
+
+def test_no_opening_mark_is_guessed_across_another_quotation_mark() -> None:
+    text = 'Later he said "no" to it, "he said.'
+    flags = [f for f in MTArtifactDetector().detect(segment(text)) if "QUOTE" in f.rule]
+    opening = [f for f in flags if f.rule == "UNBALANCED_QUOTE"]
+    assert [f.span.of(text) for f in opening] == ['"'] and not opening[0].suggestions
+    assert any(f.rule == "MISPLACED_QUOTE" and f.suggestions == ('" ',) for f in flags)
+
+
 def test_bullet_glyphs_are_removed_with_their_space() -> None:
     text = "Issues such as ▼ Ukraine, ■ cyber attacks."
     assert [s for r, s in rules(text) if r == "STRAY_GLYPH"] == ["▼ ", "■ "]
