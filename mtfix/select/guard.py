@@ -13,7 +13,8 @@ respelling what no dictionary knows, so that is what the rules let through:
   text (``Document.protected``); the CAT file could not be written back, or its software would
   break. The selector drops such an edit from a rules candidate too (its fixes stand alone);
 - ``evidence``: the model must prefer its rewrite over copying the sentence by ``min_evidence``
-  nats (``Candidate.score``);
+  nats (``Candidate.score``), or, where a flag licenses every change the rewrite makes, by
+  ``min_licensed_evidence`` (the flag is the evidence that the MT is wrong there);
 - ``within-sentence``: every edit stays inside the candidate's sentence;
 - ``quotation``: a balanced quoted passage (``"..."``, ``“...”``, ``「...」``) is the speaker's
   words: only a flagged misspelling inside it may change;
@@ -89,6 +90,10 @@ class Policy:
     max_ending: int = 3
     # Nats by which the model must prefer a candidate (Candidate.score) for it to be considered.
     min_evidence: float = 1.0
+    # The same for a candidate whose every change a flag licenses: the detector has already said
+    # the MT is wrong there, so the model need only not prefer the MT (on the seed, "I am ready
+    # to deny it." → "He is ready ..." scored 0.28 nats: one pronoun moves a language model little).
+    min_licensed_evidence: float = 0.0
 
 
 DEFAULT_POLICY = Policy()
@@ -155,9 +160,18 @@ def protected(p: Proposal) -> str | None:
 
 
 def evidence(p: Proposal) -> str | None:
-    if p.cand.score < p.policy.min_evidence:
-        return f"the model's evidence {p.cand.score:.2f} is under {p.policy.min_evidence}"
-    return None
+    score = p.cand.score
+    if score >= p.policy.min_evidence:
+        return None
+    if score >= p.policy.min_licensed_evidence and _only_licensed(p):
+        return None
+    return f"the model's evidence {score:.2f} is under {p.policy.min_evidence}"
+
+
+def _only_licensed(p: Proposal) -> bool:
+    """Whether the candidate stays in its sentence and a flag licenses every change it makes."""
+    inside = all(p.cand.sentence.contains(e.span) for e in p.cand.edits)
+    return inside and bool(p.changes) and not p.free_changes
 
 
 def within_sentence(p: Proposal) -> str | None:

@@ -12,10 +12,10 @@ from mtfix.select.guard import guard, licences_used
 from tests.conftest import document_of
 
 
-def _cand(doc: Document, i: int, rewrite: str) -> Candidate:
+def _cand(doc: Document, i: int, rewrite: str, score: float = 2.0) -> Candidate:
     s = doc.sentences[i]
     edits = tuple(c.edit for c in word_changes(s.of(doc.text), rewrite, offset=s.start))
-    return Candidate(s, tuple(Edit(e.span, e.replacement, "model") for e in edits), "model", 2.0)
+    return Candidate(s, tuple(Edit(e.span, e.replacement, "model") for e in edits), "model", score)
 
 
 def _flag(doc: Document, text: str, rule: str, category: str = "x", nth: int = 0) -> Flag:
@@ -51,6 +51,26 @@ def test_a_stray_first_person_licenses_a_subject_from_the_passage(
     doc = document_of(*SPEAKER)
     flag = _flag(doc, "I", "STRAY_FIRST_PERSON", "stray-first-person", nth=0)
     assert _verdict(doc, 1, rewrite, [flag]) == verdict
+
+
+@pytest.mark.parametrize(
+    ("rewrite", "score", "rejected_by"),
+    [
+        # The flag says the "I" is wrong, so a repair the model does not disprefer is enough.
+        ("He is ready to deny it.", 0.3, None),
+        ("He is ready to deny it.", -0.1, "evidence"),
+        # A change no flag licenses still needs the full bar.
+        ("I am ready to deny them.", 0.3, "evidence"),
+        ("He is ready to deny them.", 0.3, "evidence"),
+    ],
+)
+def test_a_wholly_licensed_repair_needs_less_evidence(
+    rewrite: str, score: float, rejected_by: str | None
+) -> None:
+    doc = document_of(*SPEAKER)
+    flag = _flag(doc, "I", "STRAY_FIRST_PERSON", "stray-first-person", nth=0)
+    rejected = guard(doc, _cand(doc, 1, rewrite, score), [flag])
+    assert (rejected.rule if rejected else None) == rejected_by
 
 
 @pytest.mark.parametrize(
