@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +135,9 @@ def _dev(dev: dict[str, Any] | None) -> list[str]:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         rows,
         "",
+        # The policy the run was scored under: a table made before a policy change keeps its own.
+        f"Selector policy of this run: `{dev.get('policy')}` (`mtfix/select/`).",
+        "",
     ]
 
 
@@ -207,7 +209,8 @@ def _what_it_is(meta: dict[str, Any], default: bool) -> str:
         f"A LoRA adapter that reads {reads}; read as a plain language model, it judges the "
         "detectors' plausible spelling suggestions. It only proposes: `mtfix/select/` keeps a "
         "rewrite only when the model prefers it to a copy by at least "
-        f"{DEFAULT_POLICY.min_evidence} nat and it passes the guard (numbers, dates, quotations "
+        f"{DEFAULT_POLICY.min_evidence} nat (by {DEFAULT_POLICY.min_licensed_evidence} where "
+        "flags license every change it makes) and it passes the guard (numbers, dates, quotations "
         "and names kept, names only respelt, none invented; only rare or non-words changed, into "
         f"a similar known word at most {DEFAULT_POLICY.max_spelling_edits} slips away; only "
         "repeated words deleted; no inserted words), except where a flag licenses the change "
@@ -249,8 +252,6 @@ def render(model_dir: Path) -> str:
             for heldout, beams, scope in DEV_RUNS
             for line in _dev(_json(bench_dir() / bench_name(name, heldout, beams, scope)))
         ),
-        f"Selector policy: `{asdict(DEFAULT_POLICY)}` (`mtfix/select/`).",
-        "",
         *_bench(_mine(_json(bench_dir() / "model.json"), name)),
         "## Limits",
         "",
