@@ -101,6 +101,22 @@ def test_the_model_fixes_what_rules_alone_leave(cleaned: mtfix.CleanResult) -> N
             assert any(e.span.touches(f.span) for f in cleaned.resolved), e
 
 
+ARTIFACT_RULES = ("STRAY_FIRST_PERSON", "TRUNCATED_SENTENCE", "UNBALANCED_QUOTE", "MISPLACED_QUOTE")
+
+
+def test_clean_repairs_at_least_half_of_the_artifacts_a_rewrite_must_fix(
+    cleaned: mtfix.CleanResult,
+) -> None:
+    # A stray first person, a truncated sentence or a broken quotation needs a pronoun changed,
+    # a tail completed or a mark moved: what flag licences and the quote rules are for.
+    resolved = [f for f in cleaned.resolved if f.rule in ARTIFACT_RULES]
+    left = [f for f in cleaned.flags if f.rule in ARTIFACT_RULES]
+    assert len(resolved) >= len(left), f"{len(resolved)} resolved, {len(left)} left"
+    text = cleaned.text
+    assert "He is ready to deny it." in text
+    assert '"At the same time, we recognize' in text and 'military uniforms," he said' in text
+
+
 def test_languagetool_flags_keep_its_rule_ids_and_categories(checked: mtfix.CheckResult) -> None:
     lt = [f for f in checked.flags if f.detector == "languagetool"]
     spelling = [f for f in lt if f.span.of(checked.document.text) == "monopolyists"]
