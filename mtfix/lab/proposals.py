@@ -1,6 +1,7 @@
 """Ranked proposals on a suite sample: hit@1, hit@K, harm@1 and the threshold curve.
 
-``python -m mtfix.lab.proposals MODEL --suites seed mlqe-ro-en [--sample N] [--beams K]`` reads
+``python -m mtfix.lab.proposals MODEL --suites seed mlqe-ro-en [--sample N] [--beams K]
+[--confidence FILE]`` reads
 the flags and candidates :mod:`mtfix.lab.devcheck` collects (cached), ranks every flagged
 sentence's candidates (the rules fix, the model's rewrites, the suggestions it judged) by the
 selector's calibrated confidence (:mod:`mtfix.select.confidence`, with the quality estimator's
@@ -18,6 +19,7 @@ import json
 from bisect import bisect_right
 from collections.abc import Sequence
 from itertools import accumulate
+from pathlib import Path
 from typing import Any
 
 from mtfix.core import Candidate, Flag, Span, apply_edits, apply_within
@@ -167,8 +169,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--suites", nargs="*", default=["seed"])
     parser.add_argument("--sample", type=int, default=300)
     parser.add_argument("--beams", type=int, default=K)
+    parser.add_argument(
+        "--confidence",
+        type=Path,
+        help="a fitted confidence.json (default: the installed models/confidence/ one)",
+    )
     args = parser.parse_args(argv)
-    confidence = ConfidenceModel.load()
+    confidence = ConfidenceModel.load(args.confidence)
     results = {}
     for suite in args.suites:
         data = collect(suite, args.sample, args.model, "flagged", args.beams)
