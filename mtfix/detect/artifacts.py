@@ -9,7 +9,9 @@ particular article:
 - FULL_WIDTH_CHARACTER / JAPANESE_PUNCTUATION / JAPANESE_QUOTE: Japanese typography left in
   English (``１３``, ``，``, ``。``, ``「」``): :mod:`mtfix.detect.typography`.
 - STRAY_FIRST_PERSON: "I"/"we" in running news text outside any quotation: MT has invented a
-  speaker for a sentence whose subject the source left implicit.
+  speaker for a sentence whose subject the source left implicit. The repair is suggested in the
+  third person, its verb agreeing ("I am" -> "He is"), unless the first person is the writer's
+  own (:mod:`mtfix.detect.speakers`).
 - DOUBLED_PHRASE: "X and X" / "X, X" / "X X" for the same phrase X; auto-fixed only where the
   copy is not a collapsed pair of words ("a harrow and a harrow") or emphasis ("No, no, ...").
   English's own reduplication ("again and again", "more and more", "step by step") is never
@@ -31,7 +33,8 @@ particular article:
 - REPEATED_SENTENCE: a sentence that repeats an earlier one almost word for word.
 - TRUNCATED_SENTENCE: a sentence that ends on an article, a conjunction, or a preposition with
   no object that belongs to a noun ("... restoration of.", "caution against."); a preposition
-  a verb strands ("the house he lived in.") is English.
+  a relative clause or a passive strands ("the house he lived in.", "it was dealt with.") is
+  English.
 """
 
 from __future__ import annotations
@@ -44,10 +47,11 @@ from rapidfuzz import fuzz
 
 import mtfix.lexicon as lexicon
 from mtfix.core import Document, Flag, Severity, Span
-from mtfix.detect import parse
+from mtfix.detect import parse, speakers
 from mtfix.detect.context import DETECTOR, Context, artifact_flag
 from mtfix.detect.fragments import orphan_fragments
 from mtfix.detect.typography import japanese_typography
+from mtfix.lexicon import pronouns
 from mtfix.lexicon.typography import QUOTE_MARKS
 from mtfix.segment import StraightQuote, quotations, straight_quotes
 
@@ -103,15 +107,57 @@ def _words(doc: Document, span: Span) -> list[tuple[str, Span]]:
 
 def stray_first_person(ctx: Context) -> Iterator[Flag]:
     for sentence in ctx.doc.sentences:
-        for word, span in _words(ctx.doc, sentence):
+        words = _words(ctx.doc, sentence)
+        for n, (word, span) in enumerate(words):
             if lexicon.as_pronoun(word) in FIRST_PERSON and not ctx.in_quote(span):
+                span, suggestions = _third_person(ctx, sentence, words[n:])
                 yield artifact_flag(
                     span,
                     "STRAY_FIRST_PERSON",
                     "stray-first-person",
                     f"first person '{word}' outside any quotation: MT may have invented a speaker "
                     "for a subject the source left implicit",
+                    suggestions=suggestions,
                 )
+
+
+def _third_person(
+    ctx: Context, sentence: Span, words: list[tuple[str, Span]]
+) -> tuple[Span, tuple[str, ...]]:
+    """The stretch a stray first person's repair changes (the pronoun, with the verb after it
+    where that must agree: "I am") and the repairs in the third person: the gender of the
+    speaker named just before first ("he is", "she is"); for "we", "they" and then that speaker
+    alone. No repair where the first person is the writer's own
+    (:func:`mtfix.detect.speakers.writers_own`)."""
+    (pronoun, span), after = words[0], words[1:2]
+    if speakers.writers_own(ctx.doc, sentence, ctx.quotes):
+        return span, ()
+    verb = after[0] if after and after[0][1].start - span.end == 1 else None
+    present = verb is not None and any(t.tag_ == "VBP" for t in ctx.tokens(verb[1]))
+    opening = span.start == sentence.start
+    nearest = speakers.speaker_gender(ctx.doc, sentence)
+    # (gender, singular) readings, the likeliest first.
+    readings = [(pronouns.MASCULINE, False)]
+    if nearest:
+        readings = [(nearest, False), (nearest, True)]
+    readings += [(g, False) for g in (pronouns.MASCULINE, pronouns.FEMININE)]
+    found = [
+        pronouns.third_person(
+            pronoun,
+            verb and verb[0],
+            present=present,
+            gender=gender,
+            singular=singular,
+            opening=opening,
+        )
+        for gender, singular in readings
+    ]
+    repairs = [f for f in found if f is not None]
+    if verb is None or not any(with_verb for _, with_verb in repairs):
+        return span, tuple(dict.fromkeys(r for r, _ in repairs))
+    # One reading changes the verb ("We are" -> "He is"): every repair spans pronoun and verb.
+    whole = [r if with_verb else f"{r} {verb[0]}" for r, with_verb in repairs]
+    return Span(span.start, verb[1].end), tuple(dict.fromkeys(whole))
 
 
 def doubled_phrases(ctx: Context) -> Iterator[Flag]:
@@ -511,7 +557,8 @@ def truncated_sentences(ctx: Context) -> Iterator[Flag]:
         if len(words) < 3 or not text.endswith(".") or words[-1][1].end != sentence.end - 1:
             continue
         word, last = words[-1]
-        if word.lower() in DANGLING_ENDINGS or _stranded_on_a_noun(ctx, last):
+        dangling = word.lower() in DANGLING_ENDINGS and not _stranded_by_a_clause(ctx, last)
+        if dangling or _stranded_on_a_noun(ctx, last):
             yield artifact_flag(
                 Span(last.start, sentence.end),
                 "TRUNCATED_SENTENCE",
@@ -534,6 +581,20 @@ def _stranded_on_a_noun(ctx: Context, word: Span) -> bool:
         and not any(True for _ in token.children)
         and token.head.pos_ in ("NOUN", "PROPN")
     )
+
+
+def _stranded_by_a_clause(ctx: Context, word: Span) -> bool:
+    """A preposition with no object whose object a clause moved away: a relative clause ("the
+    thoughts he would like to proceed with.", "something to be proud of.") or a passive ("the
+    issue was dealt with."). "The government decided to deal with." lost its object."""
+    tokens = ctx.tokens(word)
+    if len(tokens) != 1 or tokens[0].pos_ != "ADP" or any(True for _ in tokens[0].children):
+        return False
+    head = tokens[0].head
+    if head.pos_ not in ("VERB", "AUX", "ADJ"):
+        return False
+    in_relative = any(t.dep_ in ("relcl", "acl") for t in (head, *head.ancestors))
+    return in_relative or any(c.dep_ == "auxpass" for c in head.children)
 
 
 def repeated_clauses(ctx: Context) -> Iterator[Flag]:

@@ -29,6 +29,10 @@ class Context:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_quotes", QuoteIndex(self.quoted))
 
+    @property
+    def quotes(self) -> QuoteIndex:
+        return self._quotes
+
     def in_quote(self, span: Span) -> bool:
         return self._quotes.overlaps(span)
 

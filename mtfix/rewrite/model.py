@@ -122,8 +122,17 @@ def model_input(doc: Document, span: Span, flags: Sequence[Flag]) -> str:
         for s in doc.sentences
         if s.end <= span.start and (paragraph is None or paragraph.contains(s))
     ]
-    tags = [(f.rule, f.span.of(doc.text)) for f in flags if span.touches(f.span)]
+    tags = [_tag(doc, f) for f in flags if span.touches(f.span)]
     return context_input(span.of(doc.text), before[-CONTEXT_SENTENCES:], tags)
+
+
+def _tag(doc: Document, flag: Flag) -> tuple[str, str]:
+    """A flag as the model learnt to read one (:mod:`mtfix.lab.passages`): its rule and the words
+    it flags; a stray first person by its pronoun alone, without the verb its repair changes."""
+    words = flag.span.of(doc.text)
+    if flag.rule == "STRAY_FIRST_PERSON":
+        words = words.split(" ", 1)[0]
+    return flag.rule, words
 
 
 def _versions(doc: Document, span: Span, edits: Sequence[Edit]) -> tuple[str, str]:

@@ -34,9 +34,9 @@ from typing import Protocol
 
 import mtfix.lexicon as lexicon
 from mtfix.core import Candidate, Document, Flag, Span
+from mtfix.detect.speakers import CONTEXT_SENTENCES, FIRST_PERSON, text_before, writers_own
 from mtfix.diff import Change, Token, tokens
 from mtfix.lexicon.typography import QUOTE_MARKS
-from mtfix.segment import QuoteIndex, quotations
 
 
 class Proposal(Protocol):
@@ -60,9 +60,6 @@ class Proposal(Protocol):
 
 Licence = Callable[[Proposal, Flag, Change], bool]
 
-FIRST_PERSON = frozenset(
-    "i me my mine myself we us our ours ourselves i'm i've i'll i'd we're we've we'll we'd".split()
-)
 THIRD_PERSON = frozenset(
     "he him his himself she her hers herself it its itself they them their theirs themselves "
     "he's she's it's they're he'll she'll they'll he'd she'd they'd they've".split()
@@ -77,8 +74,6 @@ HEDGE_WORDS = frozenset("think believe feel would like to say that".split())
 # it", "believe in it").
 HEDGE_OBJECTS = frozenset("about of over through on in for".split())
 CONNECTIVES = frozenset("although though but yet because since so".split())
-# Sentences before the flagged one whose names are subject candidates.
-CONTEXT_SENTENCES = 3
 MAX_COMPLETION = 3
 TAIL_WORDS = 4
 
@@ -91,39 +86,13 @@ def _touches(change: Change, flag: Flag) -> bool:
     return change.edit.span.touches(flag.span) or flag.span.touches(change.edit.span)
 
 
-def _text_before(p: Proposal) -> list[Span]:
-    """The sentences before the candidate's in its text: the document, or in a line-aligned
-    corpus its line (segments are texts of their own)."""
-    doc, sentence = p.doc, p.cand.sentence
-    text = (doc.paragraph_of(sentence) if doc.lines else None) or Span(0, len(doc.text))
-    return [s for s in doc.sentences_in(text) if s.end <= sentence.start]
-
-
-def _writers_own(p: Proposal) -> bool:
-    """Whether a first person in the candidate's sentence is the writer's own voice, not a
-    reported speaker's whose "he said" the translation dropped: the sentence opens its text (a
-    forum post, a segment), or the one before it speaks in the first person outside quotation
-    marks too ("I am supposed to work with 12 students. I have 65 of them.")."""
-    before = _text_before(p)
-    if not before:
-        return True
-    previous = before[-1]
-    quoted = QuoteIndex(quotations(p.doc))
-    return any(
-        tok.is_word
-        and lexicon.as_pronoun(tok.text) in FIRST_PERSON
-        and not quoted.overlaps(Span(previous.start + tok.start, previous.start + tok.end))
-        for tok in tokens(previous.of(p.doc.text))
-    )
-
-
 def nearby_names(p: Proposal) -> set[str]:
     """Capitalised words the text uses before and in the sentence (at a sentence start only if
     not among the commonest words: "Putin", not "The"): the people and bodies a stray "I" may
     stand for."""
     doc = p.doc
     names: set[str] = set()
-    for s in [*_text_before(p)[-CONTEXT_SENTENCES:], p.cand.sentence]:
+    for s in [*text_before(doc, p.cand.sentence)[-CONTEXT_SENTENCES:], p.cand.sentence]:
         toks = tokens(s.of(doc.text))
         for i, tok in enumerate(toks):
             if not tok.is_word or not tok.text[0].isupper() or tok.text == "I":
@@ -144,6 +113,7 @@ def first_person(p: Proposal, flag: Flag, change: Change) -> bool:
         return False
     old = [w.lower().replace("’", "'") for w in words]
     new = [w.replace("’", "'") for w in _words(change.new)]
+    sentence = p.cand.sentence
     # A hedge dropped ("I think the talks" -> "The talks"): what is left is what was there, and
     # what went holds a hedge ("We all walk" -> "All walk" drops a subject, not a hedge), with a
     # clause after it ("I think about the talks" is no hedge: its verb has an object).
@@ -155,8 +125,8 @@ def first_person(p: Proposal, flag: Flag, change: Change) -> bool:
     # headset" opening a forum post is what its writer thinks). Asked last on each path: it pairs
     # the whole document's quotation marks.
     if any(w in HEDGE_WORDS for w in dropped) and kept == [w.lower() for w in new]:
-        return (not kept or kept[0] not in HEDGE_OBJECTS) and not _writers_own(p)
-    if not all(w in FIRST_PERSON | FIRST_VERBS for w in old) or _writers_own(p):
+        return (not kept or kept[0] not in HEDGE_OBJECTS) and not writers_own(p.doc, sentence)
+    if not all(w in FIRST_PERSON | FIRST_VERBS for w in old) or writers_own(p.doc, sentence):
         return False
     names = nearby_names(p)
     subject = [w for w in new if w.lower() not in THIRD_VERBS]

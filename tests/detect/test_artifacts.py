@@ -43,8 +43,50 @@ def test_complete_or_quoted_sentences_are_not_fragments(text: str) -> None:
 def test_first_person_outside_quotes_is_flagged_but_not_inside() -> None:
     text = 'The summit ends today. I am ready to deny it. "I will go," Biden said.'
     flagged = [s for r, s in rules(text) if r == "STRAY_FIRST_PERSON"]
-    assert flagged == ["I"]
+    # The pronoun with the verb that must agree when it changes person.
+    assert flagged == ["I am"]
     assert text.index("I am") == text.find(flagged[0])
+
+
+def _first_person(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    return [
+        (f.span.of(text), f.suggestions)
+        for f in MTArtifactDetector().detect(segment(text))
+        if f.rule == "STRAY_FIRST_PERSON"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # The speaker just named comes first; the verb agrees; contractions are spelt out.
+        ("She spoke, she said. I am ready.", [("I am", ("She is", "He is"))]),
+        ("He met Putin. I'm ready to step back.", [("I'm", ("He is", "She is"))]),
+        ("The talks ended. I think it works.", [("I think", ("He thinks", "She thinks"))]),
+        ("The talks ended. I would like to go.", [("I", ("He", "She"))]),
+        # Mid-sentence the pronoun stays in lower case.
+        ("The talks ended. It seems that I would go.", [("I", ("he", "she"))]),
+        # "we" for the one speaker JA->EN MT lost, after its plural reading.
+        ("He left. We were there.", [("We were", ("They were", "He was"))]),
+        ("He left. It was our plan.", [("our", ("their", "his"))]),
+    ],
+)
+def test_a_stray_first_person_is_suggested_in_the_third_person(
+    text: str, expected: list[tuple[str, tuple[str, ...]]]
+) -> None:
+    assert _first_person(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I am ready to go.",  # the text opens with it: the writer's own
+        "I have three dogs. I walk them daily.",  # the writer goes on speaking
+    ],
+)
+def test_the_writers_own_first_person_gets_no_third_person_suggestion(text: str) -> None:
+    found = _first_person(text)
+    assert found and all(suggestions == () for _, suggestions in found)
 
 
 def test_us_the_country_is_not_first_person() -> None:
@@ -332,3 +374,16 @@ def test_a_sentence_truncated_on_a_nouns_preposition() -> None:
     assert ("TRUNCATED_SENTENCE", "against.") in rules("Officials issued a warning against.")
     assert ("TRUNCATED_SENTENCE", "to.") in rules("The city called for an end to.")
     assert not [r for r, _ in rules("This is the house he lived in.") if r.startswith("TRUNC")]
+
+
+@pytest.mark.parametrize(
+    "text, truncated",
+    [
+        ("The government decided to deal with.", True),  # the object was lost
+        ("There are some thoughts that he would like to proceed with.", False),  # relative clause
+        ("It is something to be proud of.", False),
+        ("The issue was dealt with.", False),  # a passive
+    ],
+)
+def test_a_preposition_a_clause_strands_is_english(text: str, truncated: bool) -> None:
+    assert any(r == "TRUNCATED_SENTENCE" for r, _ in rules(text)) is truncated
