@@ -108,9 +108,14 @@ def _words(doc: Document, span: Span) -> list[tuple[str, Span]]:
 def stray_first_person(ctx: Context) -> Iterator[Flag]:
     for sentence in ctx.doc.sentences:
         words = _words(ctx.doc, sentence)
+        # Who the sentence's speaker is depends on the sentence, not the pronoun: asked once.
+        speaker: tuple[bool, str | None] | None = None
         for n, (word, span) in enumerate(words):
             if lexicon.as_pronoun(word) in FIRST_PERSON and not ctx.in_quote(span):
-                span, suggestions = _third_person(ctx, sentence, words[n:])
+                if speaker is None:
+                    own = speakers.writers_own(ctx.doc, sentence, ctx.quotes)
+                    speaker = own, None if own else speakers.speaker_gender(ctx.doc, sentence)
+                span, suggestions = _third_person(ctx, sentence, words[n : n + 2], *speaker)
                 yield artifact_flag(
                     span,
                     "STRAY_FIRST_PERSON",
@@ -122,20 +127,24 @@ def stray_first_person(ctx: Context) -> Iterator[Flag]:
 
 
 def _third_person(
-    ctx: Context, sentence: Span, words: list[tuple[str, Span]]
+    ctx: Context,
+    sentence: Span,
+    words: list[tuple[str, Span]],
+    writers_own: bool,
+    nearest: str | None,
 ) -> tuple[Span, tuple[str, ...]]:
     """The stretch a stray first person's repair changes (the pronoun, with the verb after it
     where that must agree: "I am") and the repairs in the third person: the gender of the
     speaker named just before first ("he is", "she is"); for "we", "they" and then that speaker
     alone. No repair where the first person is the writer's own
-    (:func:`mtfix.detect.speakers.writers_own`)."""
+    (:func:`mtfix.detect.speakers.writers_own`). ``words``: the pronoun and the word after it;
+    ``nearest``: :func:`mtfix.detect.speakers.speaker_gender` of the sentence."""
     (pronoun, span), after = words[0], words[1:2]
-    if speakers.writers_own(ctx.doc, sentence, ctx.quotes):
+    if writers_own:
         return span, ()
     verb = after[0] if after and after[0][1].start - span.end == 1 else None
     present = verb is not None and any(t.tag_ == "VBP" for t in ctx.tokens(verb[1]))
     opening = span.start == sentence.start
-    nearest = speakers.speaker_gender(ctx.doc, sentence)
     # (gender, singular) readings, the likeliest first.
     readings = [(pronouns.MASCULINE, False)]
     if nearest:
