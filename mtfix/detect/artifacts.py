@@ -25,7 +25,8 @@ particular article:
   `road. "`, `best. ”`, `“ We`). A straight mark before a speech tag with no quotation open
   (`..., we need channels, "he said`) closes a quotation whose opening mark was lost: the mark
   moves before the space, and an opening mark goes where its sentence starts
-  (:func:`mtfix.segment.straight_quotes`).
+  (:func:`mtfix.segment.straight_quotes`); only proposed where the tag's own sentence ends on a
+  mark (`, "he continued." And`), which needs a third move.
 - STRAY_GLYPH: bullet glyphs (▼, ■, ●, ...) left from the source layout; a list bullet (•)
   opening a line is list layout, not debris, and is left alone. A glyph inside a sentence took
   the place of a list item's start: the capital after it goes to lower case with it ("will have
@@ -79,6 +80,8 @@ LIST_BULLETS = "•◦‣"
 _GLYPH = re.compile(f"[{GLYPHS}][ \t]*")
 _LIST_ITEM = re.compile(f"^[ \t]*[{LIST_BULLETS}]", re.MULTILINE)
 _STRAIGHT_QUOTE = '"'
+# A speech tag whose sentence ends on a straight mark: `he continued." And ...`.
+_TAG_THEN_MARK = re.compile(r'[^"\n.!?]*[.!?]"(?=\s|$)')
 _CURLY_OPEN, _CURLY_CLOSE = "“", "”"
 
 # What a word outside a name may be after a glyph and still be lower-cased ("▼ A room ...").
@@ -344,15 +347,18 @@ def _misplaced_closing(text: str, pos: int, after: str) -> Iterator[Flag]:
 def _unopened_quotation(text: str, mark: StraightQuote) -> Iterator[Flag]:
     """`..., "he said` with no quotation open: the mark goes before the space, and the
     quotation opens where its sentence does, unless a quotation mark already stands between the
-    two or the words before the mark do not end on a comma."""
+    two or the words before the mark do not end on a comma. Where the speech tag's own sentence
+    ends on a mark too (`..., "he continued." And you ...`), the marks need a third move these
+    two do not make (`continued. "And`): the fixes are then proposals, never applied alone."""
     pos = mark.pos
+    sure = _TAG_THEN_MARK.match(text, pos + 1) is None
     yield artifact_flag(
         Span(pos - 1, pos + 1),
         "MISPLACED_QUOTE",
         "unbalanced-quote",
         "closing quotation mark placed after the space instead of before it",
         suggestions=('" ',),
-        confidence=0.9,
+        confidence=0.9 if sure else 0.0,
     )
     first = _WORD.match(text, mark.sentence_start)
     quoted = text[mark.sentence_start : pos - 1]
@@ -371,7 +377,7 @@ def _unopened_quotation(text: str, mark: StraightQuote) -> Iterator[Flag]:
         "the quotation closed before the speech tag was never opened: it likely starts here, "
         "with its sentence",
         suggestions=(_STRAIGHT_QUOTE + first.group(),),
-        confidence=0.85,
+        confidence=0.85 if sure else 0.0,
     )
 
 

@@ -150,6 +150,25 @@ def test_a_quotation_closed_before_its_speech_tag_but_never_opened_is_repaired()
     )
 
 
+def test_a_speech_tag_that_ends_on_a_mark_too_is_only_proposed_a_repair() -> None:
+    from mtfix.pipeline import Pipeline, PipelineOptions
+
+    # Repaired, the marks read `fight," he continued. "And`: the two fixes alone would leave
+    # `continued." And`, so neither is applied.
+    text = 'People want peace, they do not want to fight, "he continued." And you make us fight.'
+    flags = [f for f in MTArtifactDetector().detect(segment(text)) if "QUOTE" in f.rule]
+    fixes = {f.span.of(text): f for f in flags if f.suggestions}
+    assert set(fixes) == {' "', "People"}
+    assert all(f.confidence == 0.0 for f in fixes.values())
+    # And the quotation `." And` opens is never closed.
+    assert [f.span.of(text) for f in flags if not f.suggestions] == ['"']
+    cleaned = Pipeline(PipelineOptions(detectors=("mt-artifacts",), rewriters=("rules",)))
+    assert cleaned.clean(text).text == text
+    # Without the mark after the tag, the same two fixes are sure and applied.
+    plain = text.replace('continued." And', "continued. And")
+    assert cleaned.clean(plain).text.startswith('"People want peace,')
+
+
 @pytest.mark.parametrize(
     "text",
     [
