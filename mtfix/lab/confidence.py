@@ -6,8 +6,11 @@
    started from ever saw (the ``heldout-<pair>`` samples of :mod:`mtfix.lab.devcheck`, whose
    detector flags and candidates it computes and caches), and the synthetic passages built from
    those lines' post-edits (``passages-<pair>``: a stray first person, a truncated sentence, a
-   broken quote, a doubled conjunction, each after the sentence that tells how to repair it);
-   dev, ``eval/`` and the seed are never read;
+   broken quote, a doubled conjunction, each after the sentence that tells how to repair it),
+   and the same post-edits with one artifact of :mod:`mtfix.lab.synth` each (``damaged-<pair>``:
+   a misspelling, a doubled phrase, an orphan fragment..., what the rules repair: MLQE-PE's MT
+   alone gives the fit almost no rules fixes to learn from); dev, ``eval/`` and the seed are
+   never read;
 2. every candidate (rules fixes, the model's ``K`` rewrites of every sentence, the suggestions it
    judged) becomes a row of :func:`mtfix.select.confidence.features`, labelled 1 when applying it
    alone makes its line's TER against the post-edit (or the undamaged passage) lower than the
@@ -74,8 +77,8 @@ def _qe_trained_lines() -> set[str]:
 
 
 def rows(suite: str, sample: int, model: str, beams: int, qe: bool) -> list[dict[str, Any]]:
-    """Feature rows and labels for the candidates of one held-out suite (``heldout-<pair>`` or
-    ``passages-<pair>``)."""
+    """Feature rows and labels for the candidates of one held-out suite (``heldout-<pair>``,
+    ``passages-<pair>`` or ``damaged-<pair>``)."""
     from mtfix.lab.devcheck import _cand, _flag, collect
     from mtfix.segment import segment
 
@@ -269,8 +272,10 @@ def card(payload: dict[str, Any]) -> str:
         "the input or target of the rewriter or of the adapter it started from) and on "
         "synthetic passages built from those lines' post-edits (`passages-<pair>`, "
         "`mtfix/lab/passages.py`: a stray first person, a truncated sentence, a broken quote, a "
-        "doubled conjunction, each after the sentence that tells how to repair it); never dev, "
-        "`eval/` or the seed.",
+        "doubled conjunction, each after the sentence that tells how to repair it), and on "
+        "the same post-edits with one artifact of `mtfix/lab/synth.py` each (`damaged-<pair>`: "
+        "a misspelling, a doubled phrase, an orphan fragment, a slipped article or agreement: "
+        "what the rules repair); never dev, `eval/` or the seed.",
         f"- {payload['candidates']:,} candidates on {payload['lines']:,} lines; by suite "
         f"{payload['by_suite']}; by origin {payload['by_origin']}.",
         "- Label: applying the candidate alone lowers its line's sentence TER against the "
@@ -330,7 +335,7 @@ def card(payload: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    from mtfix.lab.devcheck import HELD_OUT_PREFIX, PASSAGES_PREFIX, _training_data
+    from mtfix.lab.devcheck import PREFIXES, _training_data
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--model", default=DEFAULT_MODEL)
@@ -347,7 +352,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     pairs = args.pairs or list(_training_data(args.model).mlqe_pairs)
     all_rows = []
     for pair in pairs:
-        for suite in (f"{HELD_OUT_PREFIX}{pair}", f"{PASSAGES_PREFIX}{pair}"):
+        for suite in (f"{prefix}{pair}" for prefix in PREFIXES):
             made = rows(suite, args.sample, args.model, args.beams, args.qe)
             closer = sum(r["label"] for r in made)
             print(suite, len(made), "candidates", closer, "closer", flush=True)

@@ -53,10 +53,15 @@ if TYPE_CHECKING:
 SUITES = ("mlqe-ro-en", "mlqe-ru-en", "mlqe-et-en", "mlqe-ne-en", "mlqe-si-en", "seed")
 HELD_OUT_PREFIX = "heldout-"
 PASSAGES_PREFIX = "passages-"
+DAMAGED_PREFIX = "damaged-"
+PREFIXES = (HELD_OUT_PREFIX, PASSAGES_PREFIX, DAMAGED_PREFIX)
 # Per pair, the synthetic passages built from its held-out post-edits, and their seed (training
 # draws its own from other post-edits, with the training config's seed).
 PASSAGES = 200
 PASSAGES_SEED = 101
+# The held-out post-edits with one synthetic artifact each (mtfix.lab.synth), the kind the rules
+# repair: the confidence model's only source of rules fixes, which MLQE-PE's MT rarely needs.
+DAMAGED_SEED = 103
 
 
 def _cand_json(c: Candidate) -> dict[str, Any]:
@@ -149,19 +154,26 @@ def _corpus(suite: str, model: str) -> Corpus:
     """A dev suite from ``eval/suites.toml``; ``heldout-<pair>``: the MLQE-PE train lines that
     ``model`` and the adapters it started from left unseen; or ``passages-<pair>``: synthetic
     passages (:mod:`mtfix.lab.passages`, one a line: the sentence before, then the damaged one)
-    built from those lines' post-edits, the undamaged passage as the reference."""
+    built from those lines' post-edits, the undamaged passage as the reference; or
+    ``damaged-<pair>``: those post-edits with one artifact of :mod:`mtfix.lab.synth` each (the
+    lines no injector fits are left out), the post-edit as the reference."""
     import random
 
     from mtfix.evaluate.suites import Corpus, load_suites
-    from mtfix.lab import passages
+    from mtfix.lab import passages, synth
     from mtfix.lab.data import held_out
 
-    if not suite.startswith((HELD_OUT_PREFIX, PASSAGES_PREFIX)):
+    prefix = next((p for p in PREFIXES if suite.startswith(p)), None)
+    if prefix is None:
         return load_suites().get(suite).load()
-    pair = suite.removeprefix(HELD_OUT_PREFIX).removeprefix(PASSAGES_PREFIX)
+    pair = suite.removeprefix(prefix)
     mt, pe = held_out(_training_data(model), pair, also=_ancestors_data(model))
-    if suite.startswith(HELD_OUT_PREFIX):
+    if prefix == HELD_OUT_PREFIX:
         return Corpus(suite, tuple(mt), (tuple(pe),))
+    if prefix == DAMAGED_PREFIX:
+        rng = random.Random(DAMAGED_SEED)
+        pairs = [(d[0], line) for line in pe if (d := synth.damage(line, rng))]
+        return Corpus(suite, tuple(d for d, _ in pairs), (tuple(line for _, line in pairs),))
     built = passages.build(pe, PASSAGES, random.Random(PASSAGES_SEED))
     source = tuple(" ".join((*p.context, p.damaged)) for p in built)
     target = tuple(" ".join((*p.context, p.target)) for p in built)

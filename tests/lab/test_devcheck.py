@@ -51,3 +51,18 @@ def test_synthetic_passages_come_from_held_out_post_edits_with_the_repair_as_ref
         # The repaired passage is a held-out post-edit after a context sentence (a quote is
         # attributed, so only its words are the post-edit's).
         assert any(clean.endswith(s) or s[:-1] in clean for s in unseen if len(s) > 20)
+
+
+def test_damaged_lines_are_held_out_post_edits_each_with_one_artifact_the_rules_repair() -> None:
+    from mtfix.lab.data import held_out
+    from mtfix.lab.devcheck import _ancestors_data, _corpus, _training_data
+
+    corpus = _corpus("damaged-ro-en", "gemma-mtfix")
+    _, pe = held_out(_training_data("gemma-mtfix"), "ro-en", also=_ancestors_data("gemma-mtfix"))
+    (reference,) = corpus.references
+    # Every line an injector fits is kept: a post-edit no injector fits (too short) is the rare one.
+    assert len(pe) * 0.9 < len(corpus.source) <= len(pe)
+    assert set(reference) <= set(pe)
+    assert all(d != clean for d, clean in zip(corpus.source, reference, strict=True))
+    # The same seed, the same damage: the fit's cached candidates stay valid between runs.
+    assert _corpus("damaged-ro-en", "gemma-mtfix").source == corpus.source
