@@ -432,11 +432,12 @@ class _Server:
         os.close(pidfd)
         _, status = os.waitpid(pid, 0)
         code = os.waitstatus_to_exitcode(status)
+        # Logged before the caller hears: whoever reads the log after a call sees it there.
+        print(f"mtfix forkserver {os.getpid()}: process {pid} exited {code}", flush=True)
         with contextlib.suppress(OSError), conn:
             # A child killed by a signal exits as a shell reports it.
             answer = {"exit": code if code >= 0 else 128 - code}
             conn.sendall(json.dumps(answer).encode() + b"\n")
-        print(f"mtfix forkserver {os.getpid()}: process {pid} exited {code}", flush=True)
 
 
 def _receive(conn: socket.socket) -> tuple[dict[str, Any], list[int]]:
