@@ -10,6 +10,8 @@ LT_VERSION  := $(shell sed -n 's:.*<languagetool.version>\(.*\)</languagetool.ve
 LT_STAMP    := $(MTFIX_CACHE)/languagetool/$(LT_VERSION)/.complete
 VENV_STAMP  := $(VENV)/.installed
 MODEL_STAMP := $(MTFIX_CACHE)/models/.backbone-ready
+LLAMA_VERSION := $(shell sed -n 's/.*"llama-cpp-python==\([^"]*\)".*/\1/p' pyproject.toml)
+LLAMA_SDIST := $(MTFIX_CACHE)/llamacpp/llama_cpp_python-$(LLAMA_VERSION).tar.gz
 SEED        := corpora/geneva-summit-mt.txt
 PYTEST_ARGS ?=
 
@@ -59,13 +61,18 @@ $(LT_STAMP): languagetool/pom.xml
 languagetool-cds: $(LT_STAMP) $(VENV_STAMP)
 	$(BIN)/python -m mtfix.languagetool.cds
 
-# The backbone, then the shipped adapter merged and converted for the fast backend (each cached
-# by its inputs' digest; a retrained adapter is converted again on first use).
+# The backbone, then the shipped adapter merged and converted for the fast backends (each cached
+# by its inputs' digest; a retrained adapter is converted again on first use). llama.cpp's GGUF
+# converter ships only in llama-cpp-python's sdist, which is kept for those later conversions.
 model-cache: $(MODEL_STAMP)
-$(MODEL_STAMP): $(VENV_STAMP)
+$(MODEL_STAMP): $(VENV_STAMP) $(LLAMA_SDIST)
 	$(BIN)/python -m mtfix.model.backbone
 	$(BIN)/python -m mtfix.model.ctranslate2_backend
+	$(BIN)/python -m mtfix.model.llamacpp_backend
 	mkdir -p $(dir $@) && touch $@
+
+$(LLAMA_SDIST): | $(VENV_STAMP)
+	$(BIN)/pip download -q --no-binary :all: --no-deps -d $(dir $@) llama-cpp-python==$(LLAMA_VERSION)
 
 lint: venv
 	$(BIN)/ruff check mtfix tests

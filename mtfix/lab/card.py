@@ -150,7 +150,7 @@ def _bench(bench: dict[str, Any] | None) -> list[str]:
         f"| {backend} | {b['load_fresh_process']['median_s']} | "
         f"{b['load_fresh_process_cpu']['median_s']} | {b['single']['new_tokens_per_s']} | "
         f"{b['batched']['new_tokens_per_s']} | {b['beams4']['new_tokens_per_s']} |"
-        for backend in ("ctranslate2", "transformers")
+        for backend in ("auto", "ctranslate2", "transformers")
         if (b := r.get(backend))
     )
     missed = [k for k, ok in r.get("targets", {}).get("met", {}).items() if not ok]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from textwrap import shorten
 from typing import TypeVar
 
@@ -68,6 +68,9 @@ class Backend(ABC):
         self.beams = beams
         # Tokens generated so far (up to each hypothesis's end of sequence): for the bench.
         self.generated_tokens = 0
+        # A faster runtime for a call whose whole work is one greedy row (prompt ids, budget ->
+        # new ids): set by mtfix.model.backends where one is installed.
+        self.single_row: Callable[[Sequence[int], int], list[int]] | None = None
 
     def rewrite(self, sentences: Sequence[str]) -> list[str | None]:
         """The best rewrite of each sentence; None where the sentence does not fit the window."""
@@ -99,7 +102,7 @@ class Backend(ABC):
             batch = [encoded[i] for i in chunk]
             batches.append((batch, self.budget(batch)))
         with progress.stage("model: rewriting", len(todo)) as advance:
-            for chunk, hypotheses in zip(chunks, self._generate_batches(batches), strict=True):
+            for chunk, hypotheses in zip(chunks, self._hypotheses(batches), strict=True):
                 for n, i in enumerate(chunk):
                     rows = hypotheses[n * self.beams : (n + 1) * self.beams]
                     self.generated_tokens += sum(len(tokens) + 1 for tokens in rows)
@@ -126,6 +129,16 @@ class Backend(ABC):
     def _generate(self, batch: list[list[int]], budget: int) -> list[list[int]]:
         """``beams`` hypotheses per prompt of ``batch``, consecutive and best first: the new
         tokens of each, at most ``budget``, without the end of sequence."""
+
+    def _hypotheses(
+        self, batches: Sequence[tuple[list[list[int]], int]]
+    ) -> Iterator[list[list[int]]]:
+        """Each batch's hypotheses: on :attr:`single_row` when the work is one greedy row."""
+        if self.single_row is not None and self.beams == 1 and len(batches) == 1:
+            ((rows, budget),) = batches
+            if len(rows) == 1:
+                return iter([[self.single_row(rows[0], budget)]])
+        return self._generate_batches(batches)
 
     def _generate_batches(
         self, batches: Sequence[tuple[list[list[int]], int]]

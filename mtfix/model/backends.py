@@ -7,19 +7,24 @@ Backends, by name (``RewriterSettings.backend``, ``--backend``):
 - ``transformers`` (:mod:`mtfix.model.transformers_backend`): fp32 torch, the reference, and the
   one that runs seq2seq models and any local Hugging Face directory;
 - ``auto`` (the default): ``ctranslate2`` for a LoRA adapter (what ``models/`` holds), else
-  ``transformers``.
+  ``transformers``; with ``llama-cpp-python`` installed (mtfix's ``llamacpp`` extra), a call
+  whose whole work is one greedy row runs on llama.cpp instead
+  (:mod:`mtfix.model.llamacpp_backend`), about twice as fast for one sentence.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mtfix.model import ModelLoadError
-from mtfix.model.load import is_adapter
+from mtfix.model.load import adapter_info, is_adapter
 
 if TYPE_CHECKING:
     from mtfix.model.backend import Backend
+
+log = logging.getLogger(__name__)
 
 AUTO = "auto"
 BACKENDS = ("ctranslate2", "transformers")
@@ -44,7 +49,10 @@ def open_backend(name: str, path: Path, *, batch_size: int = 8, beams: int = 1) 
         if chosen == "ctranslate2":
             from mtfix.model import ctranslate2_backend
 
-            return ctranslate2_backend.open_model(path, batch_size=batch_size, beams=beams)
+            fast = ctranslate2_backend.open_model(path, batch_size=batch_size, beams=beams)
+            if name == AUTO:
+                _add_single_row(fast, path)
+            return fast
         from mtfix.model import load, transformers_backend
 
         loaded = load.load(path)
@@ -54,3 +62,18 @@ def open_backend(name: str, path: Path, *, batch_size: int = 8, beams: int = 1) 
             f"{path}: the {chosen} backend needs mtfix's model extra ({exc.name} is missing): "
             "pip install 'mtfix[model]', or use --no-model"
         ) from exc
+
+
+def _add_single_row(backend: Backend, path: Path) -> None:
+    """Lone greedy rows on llama.cpp, where its package is installed; else all on ``backend``."""
+    from mtfix.model import llamacpp_backend
+
+    info = adapter_info(path)
+    if not llamacpp_backend.supports(info) or backend.codec is None:
+        return
+    try:
+        backend.single_row = llamacpp_backend.open_greedy_row(
+            info, eos_id=backend.codec.eos_id, threads=backend.workers
+        )
+    except ModelLoadError as exc:
+        log.warning("one sentence at a time stays on %s: %s", backend.name, exc)

@@ -1,17 +1,16 @@
-"""The candidate not chosen: llama.cpp (``llama-cpp-python``) against ctranslate2, in one run.
+"""llama.cpp (``llama-cpp-python``) against ctranslate2 for one sentence at a time, in one run.
 
-``python -m mtfix.lab.bench.llamacpp SDIST`` takes the llama-cpp-python source distribution (as
-``pip download --no-binary :all: llama-cpp-python==0.3.36`` fetches it) and needs that package
-installed (``pip wheel`` of the same sdist, built once; see the README). It measures llama.cpp's
-high-level API (load in a fresh process, one sentence at a time, greedy) on two builds of the
-default adapter, beside the ctranslate2 backend on the same sentences:
+``python -m mtfix.lab.bench.llamacpp [SDIST]`` takes the llama-cpp-python source distribution
+(by default the one ``make bootstrap`` keeps in ``$MTFIX_CACHE/llamacpp/``) and needs that
+package installed (mtfix's ``llamacpp`` extra). It measures llama.cpp's high-level API (load in a
+fresh process, one sentence at a time, greedy) on two builds of the default adapter, beside the
+ctranslate2 backend on the same sentences:
 
 - ``lora``: the packaged Q4_K_M GGUF on the full Gemma vocabulary, with the adapter converted to
   a LoRA GGUF by the ``convert_lora_to_gguf.py`` the sdist vendors;
-- ``merged``: the adapter merged into the trimmed backbone (the checkpoint the ctranslate2
-  conversion starts from), converted to a Q8_0 GGUF by the sdist's ``convert_hf_to_gguf.py``
-  with the trimmed vocabulary's SentencePiece model as its tokenizer; it reads the same prompt
-  ids as the other backends.
+- ``merged``: the build the ``auto`` backend runs lone rows on
+  (:mod:`mtfix.model.llamacpp_backend`): the adapter merged into the trimmed backbone, a Q8_0
+  GGUF that reads the same prompt ids as the other backends.
 
 Both are cached under ``$MTFIX_CACHE/models/llamacpp/``, keyed by the adapter's digest.
 llama-cpp-python has no batched generation, no beam search and no batched scoring there; each
@@ -24,7 +23,6 @@ import argparse
 import os
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from collections.abc import Callable
@@ -36,7 +34,14 @@ from mtfix.lab.bench.model import load_seconds
 from mtfix.model import DEFAULT_MODEL
 from mtfix.model.backbone import cache_dir, gguf_path
 from mtfix.model.backends import open_backend
-from mtfix.model.load import adapter_info, merged_checkpoint, resolve
+from mtfix.model.llamacpp_backend import (
+    GreedyRow,
+    ensure_converted,
+    installed_version,
+    sdist_path,
+    vendored,
+)
+from mtfix.model.load import adapter_info, resolve
 from mtfix.paths import cache_root, seed_article
 from mtfix.segment import segment
 
@@ -49,73 +54,23 @@ _LOAD = (
 )
 
 
-def _vendored(sdist: Path, tmp: str) -> Path:
-    """The sdist's vendored llama.cpp checkout (its conversion scripts and gguf-py), in ``tmp``."""
-    with tarfile.open(sdist) as tar:
-        members = [m for m in tar.getmembers() if "/vendor/llama.cpp/" in m.name]
-        tar.extractall(tmp, members=members, filter="data")
-    (root,) = Path(tmp).glob("*/vendor/llama.cpp")
-    return root
-
-
-def _convert(
-    sdist: Path, target: Path, script: str, args: list[str], source: Callable[[Path], Path]
-) -> Path:
-    """Run one of the sdist's conversion scripts on ``source(tmp)`` into ``target``, on first
-    use (``tmp``: a scratch directory that lives as long as the conversion)."""
+def lora_gguf(sdist: Path, model: str) -> Path:
+    """The adapter as a LoRA GGUF, converted with the sdist's ``convert_lora_to_gguf.py`` on
+    first use (the ``merged`` build is the backend's own conversion)."""
+    info = adapter_info(resolve(model).resolve())
+    target = cache_root() / "models" / "llamacpp" / f"{info.key}.gguf"
     if target.exists():
         return target
     with tempfile.TemporaryDirectory(prefix="mtfix-llamacpp-") as tmp:
-        root = _vendored(sdist, tmp)
+        root = vendored(sdist, Path(tmp))
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".tmp")
-        cmd = [sys.executable, str(root / script), *args, "--outfile", str(partial),
-               str(source(Path(tmp)))]  # fmt: skip
+        cmd = [sys.executable, str(root / "convert_lora_to_gguf.py"), "--base", str(cache_dir()),
+               "--outtype", "f32", "--outfile", str(partial), str(info.path)]  # fmt: skip
         env = {**os.environ, "PYTHONPATH": f"{root / 'gguf-py'}:{root}"}
         subprocess.run(cmd, check=True, capture_output=True, env=env)
         partial.rename(target)
     return target
-
-
-def _merged_layout(merged: Path, tmp: Path) -> Path:
-    """The merged checkpoint as ``convert_hf_to_gguf.py`` reads it: its files beside the
-    trimmed vocabulary's SentencePiece model, named ``tokenizer.model``."""
-    out = tmp / "merged"
-    out.mkdir()
-    for path in merged.iterdir():
-        (out / path.name).symlink_to(path)
-    (out / "tokenizer.model").symlink_to(cache_dir() / "tokenizer.spm")
-    return out
-
-
-def lora_gguf(sdist: Path, model: str) -> Path:
-    """The adapter as a LoRA GGUF, converted with the sdist's own script on first use."""
-    info = adapter_info(resolve(model).resolve())
-    target = cache_root() / "models" / "llamacpp" / f"{info.key}.gguf"
-    args = ["--base", str(cache_dir()), "--outtype", "f32"]
-    return _convert(sdist, target, "convert_lora_to_gguf.py", args, lambda _: info.path)
-
-
-def merged_gguf(sdist: Path, model: str) -> Path:
-    """The adapter merged into the trimmed backbone as a Q8_0 GGUF, converted on first use."""
-    info = adapter_info(resolve(model).resolve())
-    target = cache_root() / "models" / "llamacpp" / f"{info.key}-merged-q8_0.gguf"
-    merged = merged_checkpoint(info.path)
-    return _convert(
-        sdist, target, "convert_hf_to_gguf.py", ["--outtype", "q8_0"],
-        lambda tmp: _merged_layout(merged, tmp),
-    )  # fmt: skip
-
-
-def greedy(llm: Any, ids: list[int], budget: int, eos: int) -> list[int]:
-    """Greedy new tokens after the prompt ``ids``, without the end of sequence."""
-    llm.reset()
-    out: list[int] = []
-    for token in llm.generate(ids, temp=0.0, top_k=1, top_p=1.0, repeat_penalty=1.0):
-        if token == eos or len(out) >= budget:
-            break
-        out.append(token)
-    return out
 
 
 def load_fresh(gguf: Path, lora: Path | None) -> dict[str, Any]:
@@ -128,30 +83,35 @@ def load_fresh(gguf: Path, lora: Path | None) -> dict[str, Any]:
 
 
 def single(
-    llm: Any, prompts: list[list[int]], eos: int, budget: Callable[[list[list[int]]], int]
+    row: GreedyRow, prompts: list[list[int]], budget: Callable[[list[list[int]]], int]
 ) -> tuple[float, list[list[int]]]:
     """New tokens/s one sentence at a time (each up to and including its end of sequence, within
     the rewriter's ``budget``), and each sentence's new tokens."""
-    greedy(llm, prompts[0], 8, eos)  # warm-up
+    row(prompts[0], 8)  # warm-up
     tokens, outputs, start = 0, [], time.perf_counter()
     for ids in prompts:
-        outputs.append(greedy(llm, ids, budget([ids]), eos))
+        outputs.append(row(ids, budget([ids])))
         tokens += len(outputs[-1]) + 1
     return round(tokens / (time.perf_counter() - start), 1), outputs
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sdist", type=Path, help="llama-cpp-python's .tar.gz")
+    parser.add_argument(
+        "sdist", type=Path, nargs="?", help="llama-cpp-python's .tar.gz [default: the bootstrap's]"
+    )
     parser.add_argument("--model", default=DEFAULT_MODEL)
     args = parser.parse_args()
-    from llama_cpp import Llama
-
-    lora, merged = lora_gguf(args.sdist, args.model), merged_gguf(args.sdist, args.model)
+    version = installed_version()
+    if version is None:
+        raise SystemExit("llama-cpp-python is not installed: pip install 'mtfix[llamacpp]'")
+    args.sdist = args.sdist or sdist_path(version)
+    info = adapter_info(resolve(args.model).resolve())
+    lora, merged = lora_gguf(args.sdist, args.model), ensure_converted(info)
     text = seed_article().read_text(encoding="utf-8")
     doc = segment(text)
     sentences = [s.of(text) for s in doc.sentences if 8 <= len(s.of(text).split()) <= 40][:4]
-    fast = open_backend("ctranslate2", resolve(args.model).resolve(), batch_size=1)
+    fast = open_backend("ctranslate2", info.path, batch_size=1)
     codec = fast.codec
     assert codec is not None
     texts = [fast.prompt.format(source=s) for s in sentences]
@@ -168,17 +128,18 @@ def main() -> None:
         ("merged", merged, None, "adapter merged into the trimmed backbone, Q8_0 (40,548 tokens)"),
     )
     for name, gguf, adapter, weights in builds:
-        llm = Llama(
-            model_path=str(gguf), lora_path=str(adapter) if adapter else None, n_ctx=512,
-            n_threads=THREADS, n_threads_batch=THREADS, verbose=False,
-        )  # fmt: skip
         if adapter is None:
             # The trimmed vocabulary: the rewriter's own prompt ids and decoding.
-            rate, outputs = single(llm, prompts, codec.eos_id, fast.budget)
+            row = GreedyRow(gguf, window=info.window, eos_id=codec.eos_id, threads=THREADS)
+            rate, outputs = single(row, prompts, fast.budget)
             rewrites = [codec.decode(o).strip() for o in outputs]
         else:
+            llm = GreedyRow(gguf, window=info.window, eos_id=0, threads=THREADS, lora=adapter).llm
+            row = GreedyRow(
+                gguf, window=info.window, eos_id=llm.token_eos(), threads=THREADS, lora=adapter
+            )
             own = [llm.tokenize(t.encode(), add_bos=True, special=False) for t in texts]
-            rate, outputs = single(llm, own, llm.token_eos(), fast.budget)
+            rate, outputs = single(row, own, fast.budget)
             rewrites = [llm.detokenize(o).decode("utf-8", "replace").strip() for o in outputs]
         runs[name] = {
             "weights": weights,
@@ -189,7 +150,6 @@ def main() -> None:
                 a == b for a, b in zip(rewrites, fast_rewrites, strict=True)
             ),
         }
-        del llm
     write_result(
         "llamacpp",
         {

@@ -30,8 +30,9 @@ from mtfix.rewrite import RewriterSettings
 from mtfix.rewrite.model import ModelRewriter
 from mtfix.segment import segment
 
-BACKENDS = ("transformers", "ctranslate2")
-FAST = "ctranslate2"
+# auto: ctranslate2 with a lone greedy row on llama.cpp (mtfix.model.backends), the default.
+BACKENDS = ("transformers", "ctranslate2", "auto")
+FAST = "auto"
 LOAD_RUNS = 3
 SENTENCES = 16
 BATCH = 8
