@@ -130,6 +130,12 @@ def _tokens(text: str) -> list[Any]:
     return tokens(text)
 
 
+def logistic(z: float) -> float:
+    """1 / (1 + e^-z), for any z: a score far out (a 100 KB sentence's log-probability gain)
+    saturates instead of overflowing ``math.exp``."""
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
 @dataclass(frozen=True)
 class ConfidenceModel:
     """Standardised logistic regression over :data:`FEATURES`, and the auto-apply threshold."""
@@ -147,7 +153,7 @@ class ConfidenceModel:
             c * (row[n] - m) / s
             for n, m, s, c in zip(self.names, self.mean, self.scale, self.coef, strict=True)
         )
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return logistic(z)
 
     def confidence(
         self, doc: Document, cand: Candidate, flags: Sequence[Flag], qe: WordRisks | None = None

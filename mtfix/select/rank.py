@@ -26,7 +26,6 @@ before a plain suggestion, then the smaller change.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -34,7 +33,7 @@ from typing import Protocol, TypeVar
 
 from mtfix.core import Candidate, Document, Edit, Flag
 from mtfix.paths import models_dir
-from mtfix.select.confidence import MODEL_DIR, MODEL_FILE, ConfidenceModel
+from mtfix.select.confidence import MODEL_DIR, MODEL_FILE, ConfidenceModel, logistic
 
 MIDPOINT = 0.5
 SLOPE = 1.0
@@ -89,7 +88,7 @@ class ScoreRanker:
     def confidence(
         self, doc: Document, cand: Candidate, flags: Sequence[Flag], score: float
     ) -> float:
-        return 1.0 / (1.0 + math.exp(-SLOPE * (score - MIDPOINT)))
+        return logistic(SLOPE * (score - MIDPOINT))
 
     def rank(self, proposals: Sequence[R]) -> list[R]:
         return _order(proposals)

@@ -71,6 +71,10 @@ def test_confidence_is_the_documented_logistic_of_the_selector_score() -> None:
     (proposal,) = rank_proposals(doc, [flag], [], [cand])
     assert proposal.confidence == conf and proposal.origin == "suggestion"
     assert not proposal.applied and proposal.rejected_by == ""
+    # A score far out (the model's gain on a 100 KB one-line "sentence") saturates: `check` of
+    # such a file raised OverflowError here, and its traceback exited 1 like a found problem.
+    assert ScoreRanker().confidence(doc, cand, [flag], -5000.0) == 1 / (1 + math.exp(30))
+    assert ScoreRanker().confidence(doc, cand, [flag], 5000.0) == 1 / (1 + math.exp(-30))
 
 
 def test_a_replaceable_ranker_decides_the_order() -> None:
