@@ -14,9 +14,11 @@ their post-edits (``passages-<pair>``): the set to tune selector thresholds on, 
 figures stay an unbiased measure.
 
 ``--backend NAME`` runs the model on that backend (default: the rewriter's own, ``auto``);
-``--compare-backends`` runs both on the same flags and targets and writes
-``eval/bench/backends-dev.json``: per suite, the share of sentences whose applied edits are the
-same under both, and each backend's TER change (the fast backend's acceptance bar).
+``--compare-backends`` runs ctranslate2 and transformers on the same flags and targets, and
+``auto`` with each flagged sentence in a call of its own (the lone rows it runs on llama.cpp),
+and writes ``eval/bench/backends-dev.json``: per suite, the share of sentences whose applied
+edits are the same as the reference's, and each run's TER change (the fast backend's acceptance
+bar).
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ if TYPE_CHECKING:
 
 SUITES = ("mlqe-ro-en", "mlqe-ru-en", "mlqe-et-en", "mlqe-ne-en", "mlqe-si-en", "seed")
 HELD_OUT_PREFIX = "heldout-"
+# The backend comparison's third run: ``auto`` given one flagged sentence per call.
+ALONE = "auto_one_at_a_time"
 PASSAGES_PREFIX = "passages-"
 DAMAGED_PREFIX = "damaged-"
 PREFIXES = (HELD_OUT_PREFIX, PASSAGES_PREFIX, DAMAGED_PREFIX)
@@ -204,19 +208,25 @@ def collect(
     rewrite: RewriteScope = "flagged",
     beams: int = 1,
     backend: str = AUTO,
+    one_at_a_time: bool = False,
 ) -> dict[str, Any]:
     """Flags and candidates for one suite's sample (cached per suite, sample, model, beams,
-    backend and code)."""
+    backend and code). ``one_at_a_time`` puts each flagged sentence to the model in a call of
+    its own, as a one-sentence request is (where ``auto`` runs it on llama.cpp); otherwise the
+    sample's sentences go in one call, as a document's do."""
     chosen = choose(backend, resolve(model).resolve())
-    key = f"{suite}-{sample}-{rewrite}-b{beams}-{chosen}-{_weights_key(model)}-{_code_key()}"
+    alone = "-alone" if one_at_a_time else ""
+    key = f"{suite}-{sample}-{rewrite}-b{beams}-{chosen}{alone}-{_weights_key(model)}-{_code_key()}"
     cache = cache_root() / "devcheck" / f"{key}.json"
     if cache.exists():
         return dict(json.loads(cache.read_text()))
     shared = _checked(suite, sample, model, rewrite)
     corpus, checked, targets = shared["corpus"], shared["checked"], shared["targets"]
     start = time.perf_counter()
-    settings = RewriterSettings(model=model, beams=beams, backend=chosen)
-    proposed = ModelRewriter(settings).propose(checked.document, targets)
+    rewriter = ModelRewriter(RewriterSettings(model=model, beams=beams, backend=backend))
+    doc = checked.document
+    calls = [[t] for t in targets] if one_at_a_time else [targets]
+    proposed = [c for call in calls for c in rewriter.propose(doc, call)]
     data = {
         "suite": suite,
         "sample": sample,
@@ -370,7 +380,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--compare-backends",
         action="store_true",
-        help="run ctranslate2 and transformers on the same sample; write backends-dev.json",
+        help="run ctranslate2 and transformers on the same sample, and auto one sentence per "
+        "call; write backends-dev.json",
     )
     parser.add_argument(
         "--heldout",
@@ -416,9 +427,14 @@ def compare_backends(args: argparse.Namespace) -> None:
             name: collect(suite, args.sample, args.model, args.rewrite, args.beams, name)
             for name in ("transformers", "ctranslate2")
         }
+        # The default backend on one-sentence calls: the rows llama.cpp runs.
+        runs[ALONE] = collect(
+            suite, args.sample, args.model, args.rewrite, args.beams, AUTO, one_at_a_time=True
+        )
         scores = {name: score(data) for name, data in runs.items()}
         results[suite] = {
             **agreement(runs["transformers"], runs["ctranslate2"]),
+            ALONE: agreement(runs["transformers"], runs[ALONE]),
             "delta_full": {name: s["delta_full"] for name, s in scores.items()},
             "model_edits_accepted": {name: s["model_edits_accepted"] for name, s in scores.items()},
             "model_seconds": {name: s["model_seconds"] for name, s in scores.items()},
@@ -437,6 +453,10 @@ def compare_backends(args: argparse.Namespace) -> None:
         "delta_full_no_worse_everywhere": all(
             r["delta_full"]["ctranslate2"] <= r["delta_full"]["transformers"]
             for r in results.values()
+        ),
+        "lowest_same_share_one_at_a_time": min(r[ALONE]["same_share"] for r in results.values()),
+        "delta_full_no_worse_everywhere_one_at_a_time": all(
+            r["delta_full"][ALONE] <= r["delta_full"]["transformers"] for r in results.values()
         ),
         "suites": results,
     }
