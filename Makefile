@@ -82,6 +82,7 @@ lint: venv
 bench: bootstrap
 	$(BIN)/python -m mtfix.lab.bench.check
 	$(BIN)/python -m mtfix.lab.bench.model
+	$(BIN)/python -m mtfix.lab.bench.llamacpp
 	$(BIN)/python -m mtfix.lab.bench.commands
 	$(BIN)/python -m mtfix.lab.bench.batch
 	$(BIN)/python -m mtfix.lab.bench.serve

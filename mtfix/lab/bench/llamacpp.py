@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from mtfix.lab.bench import summary, write_result
-from mtfix.lab.bench.model import load_seconds
+from mtfix.lab.bench.model import SENTENCES, load_seconds
 from mtfix.model import DEFAULT_MODEL
 from mtfix.model.backbone import cache_dir, gguf_path
 from mtfix.model.backends import open_backend
@@ -110,7 +110,8 @@ def main() -> None:
     lora, merged = lora_gguf(args.sdist, args.model), ensure_converted(info)
     text = seed_article().read_text(encoding="utf-8")
     doc = segment(text)
-    sentences = [s.of(text) for s in doc.sentences if 8 <= len(s.of(text).split()) <= 40][:4]
+    sentences = [s.of(text) for s in doc.sentences if 8 <= len(s.of(text).split()) <= 40]
+    sentences = sentences[:SENTENCES]
     fast = open_backend("ctranslate2", info.path, batch_size=1)
     codec = fast.codec
     assert codec is not None
