@@ -71,6 +71,7 @@ Exit codes:
      that cannot be written)
   3  environment: Java, LanguageTool or the model unavailable, or LanguageTool timed out
      (see `mtfix doctor`)
+  4  internal error: a bug in mtfix (MTFIX_DEBUG=1 shows the traceback)
 """
 
 

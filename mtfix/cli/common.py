@@ -7,6 +7,7 @@ Exit codes (also in ``mtfix --help`` and the README):
      option; an output that cannot be written
   3  environment: Java, LanguageTool or the model cannot be used, LanguageTool timed out or
      kept failing (``mtfix doctor`` says why)
+  4  internal error: a bug in mtfix (``MTFIX_DEBUG=1`` shows the traceback)
 
 Nothing heavy is imported here: ``mtfix --help`` must not pay for spaCy, torch or Java.
 """
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 EXIT_FOUND = 1
 EXIT_INPUT = 2
 EXIT_ENVIRONMENT = 3
+EXIT_INTERNAL = 4
 
 DEFAULTS = PipelineOptions()
 
@@ -65,6 +67,19 @@ def one_line_errors(fn: Callable[P, R]) -> Callable[P, R]:
             # The reader went away (`mtfix check a.txt | head`): nothing left to tell anyone.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(EXIT_FOUND)
+        except click.ClickException:
+            raise
+        except Exception as exc:
+            # Python's own exit status for a traceback is 1, which `check` uses for "found
+            # problems": a crash must not pass for a result.
+            if os.environ.get("MTFIX_DEBUG"):
+                raise
+            what = " ".join(str(exc).split())
+            fail(
+                f"internal error: {type(exc).__name__}: {what} (a bug in mtfix; "
+                "MTFIX_DEBUG=1 shows the traceback)",
+                EXIT_INTERNAL,
+            )
 
     return wrapper
 
