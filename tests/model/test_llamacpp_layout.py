@@ -1,4 +1,4 @@
-"""The llama.cpp bench's merged build: what the sdist's `convert_hf_to_gguf.py` is given."""
+"""The llama.cpp conversion's input: what the sdist's `convert_hf_to_gguf.py` is given."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import mtfix.lab.bench.llamacpp as bench
+import mtfix.model.llamacpp_backend as backend
 
 
 def test_the_merged_checkpoint_is_laid_out_with_the_trimmed_tokenizer(
@@ -18,9 +18,9 @@ def test_the_merged_checkpoint_is_laid_out_with_the_trimmed_tokenizer(
     for name in ("config.json", "model.safetensors"):
         (merged / name).write_text(name)
     (backbone / "tokenizer.spm").write_text("spm")
-    monkeypatch.setattr(bench, "cache_dir", lambda: backbone)
+    monkeypatch.setattr(backend, "cache_dir", lambda: backbone)
     (tmp_path / "scratch").mkdir()
-    out = bench._merged_layout(merged, tmp_path / "scratch")
+    out = backend._merged_layout(merged, tmp_path / "scratch")
     assert sorted(p.name for p in out.iterdir()) == [
         "config.json", "model.safetensors", "tokenizer.model"
     ]  # fmt: skip
