@@ -82,6 +82,15 @@ class ModelRewriter:
             for rewrite in dict.fromkeys(options)
             if (edits := _edits(doc, span, rewrite))
         ]
+        # A rewrite's changes at its flagged words alone, as a candidate of its own: the guard
+        # judges a rewrite whole, and one change no flag licenses would take the fix with it.
+        flagged = dict(targets)
+        pending += [
+            (span, part)
+            for span, edits in dict.fromkeys(pending)
+            if 0 < len(part := _at_flags(edits, flagged[span])) < len(edits)
+        ]
+        pending = list(dict.fromkeys(pending))
         scores = self._preference(doc, pending, inputs)
         judged = [
             (span, (flag_edit(doc.text, flag, origin=ORIGIN),))
@@ -133,6 +142,10 @@ def _tag(doc: Document, flag: Flag) -> tuple[str, str]:
     if flag.rule == "STRAY_FIRST_PERSON":
         words = words.split(" ", 1)[0]
     return flag.rule, words
+
+
+def _at_flags(edits: Sequence[Edit], flags: Sequence[Flag]) -> tuple[Edit, ...]:
+    return tuple(e for e in edits if any(e.span.touches(f.span) for f in flags))
 
 
 def _versions(doc: Document, span: Span, edits: Sequence[Edit]) -> tuple[str, str]:

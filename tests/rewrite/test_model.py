@@ -166,6 +166,31 @@ def test_plausible_detector_suggestions_are_put_to_the_model(tiny_dir: Path) -> 
     )
 
 
+def test_a_rewrites_change_at_the_flags_alone_is_a_candidate_too(tiny_dir: Path) -> None:
+    rewriter = ModelRewriter(RewriterSettings(model=str(tiny_causal(tiny_dir))))
+    text = "A complaint against tribes was about the whole trib."
+    doc = document_of(text)
+    start = text.index("trib.")
+    typo = Flag(Span(start, start + 4), "languagetool", "MORFOLOGIK", "TYPOS", "",
+                suggestions=("trip", "tribe"), confidence=0.0)  # fmt: skip
+    rewrite = "A complaint against the tribes was about the whole tribe."
+    # The generation is fixed here (the tiny model's own rewrites are noise); scoring is real.
+    rewriter.backend.rewrites = lambda inputs: [[rewrite] for _ in inputs]  # type: ignore[method-assign]
+    cands = rewriter.propose(doc, [(doc.sentences[0], [typo])])
+    by_text = {apply_edits(text, c.edits): c for c in cands}
+    part = text.replace("trib.", "tribe.")
+    assert set(by_text) == {rewrite, part}
+    assert len(by_text[rewrite].edits) == 2 and len(by_text[part].edits) == 1
+    for version, cand in by_text.items():
+        (gain,) = rewriter.backend.preference([(text, version)])
+        assert cand.score == pytest.approx(gain, abs=1e-4)
+    # A rewrite whose every change is at a flag gives no second, identical candidate.
+    rewriter.backend.rewrites = lambda inputs: [[part] for _ in inputs]  # type: ignore[method-assign]
+    assert [
+        apply_edits(text, c.edits) for c in rewriter.propose(doc, [(doc.sentences[0], [typo])])
+    ] == [part]
+
+
 def test_pipeline_hands_its_beam_count_to_the_model(tiny_dir: Path) -> None:
     settings = RewriterSettings(model=str(tiny_causal(tiny_dir)), beams=3)
     options = PipelineOptions(detectors=("mt-artifacts",), settings=settings)
