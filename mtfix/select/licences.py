@@ -20,7 +20,7 @@ selector decision.
 - ``truncated-tail`` (``TRUNCATED_SENTENCE``): the last words before the final stop are completed
   (up to three known words added after the dangling one) or dropped;
 - ``quote-mark`` (``UNBALANCED_QUOTE``, ``MISPLACED_QUOTE``): a quotation mark added, removed or
-  moved, no word changed;
+  moved, no word changed, and the sentence's straight marks not left odd where they were paired;
 - ``double-conjunction`` (``DOUBLE_CONJUNCTION``): one of the paired connectives dropped
   ("although ..., but" loses one), the next word capitalised if it now opens the sentence;
 - ``bad-span`` (``QE_BAD``, the quality estimator's flag): the words of the span replaced by at
@@ -56,6 +56,9 @@ class Proposal(Protocol):
 
     @property
     def changes(self) -> list[Change]: ...
+
+    @property
+    def target(self) -> str: ...
 
 
 Licence = Callable[[Proposal, Flag, Change], bool]
@@ -152,7 +155,14 @@ def quote_mark(p: Proposal, flag: Flag, change: Change) -> bool:
     marks = [t for t in (*change.old, *change.new) if t.text in QUOTE_MARKS]
     others_old = [t.text for t in change.old if t.text not in QUOTE_MARKS]
     others_new = [t.text for t in change.new if t.text not in QUOTE_MARKS]
-    return bool(marks) and others_old == others_new
+    return bool(marks) and others_old == others_new and not _unpairs(p)
+
+
+def _unpairs(p: Proposal) -> bool:
+    """Whether the candidate leaves odd the straight marks its sentence had in pairs: a closing
+    mark dropped (`..., "he continued. And you`) is no repair."""
+    source = p.cand.sentence.of(p.doc.text)
+    return source.count('"') % 2 == 0 and p.target.count('"') % 2 == 1
 
 
 def double_conjunction(p: Proposal, flag: Flag, change: Change) -> bool:

@@ -156,6 +156,17 @@ def test_a_quote_flag_licenses_a_quote_mark_and_no_word() -> None:
     assert _verdict(doc, 0, 'He said "we will try hard today."', [flag]) == "common-words"
 
 
+def test_a_quote_flag_does_not_license_unpairing_the_marks() -> None:
+    # mlqe-ru-en dev line 47: the model dropped the closing mark after the speech tag.
+    doc = document_of('They do not want to fight, "he continued." And you make us.')
+    flag = _flag(doc, '"', "MISPLACED_QUOTE", "typography", nth=1)
+    unpaired = 'They do not want to fight, "he continued. And you make us.'
+    assert _verdict(doc, 0, unpaired, [flag]) == "quotation"
+    # Moving the marks keeps them paired, and the guard lets it through.
+    moved = 'They do not want to fight," he continued. "And you make us.'
+    assert isinstance(_verdict(doc, 0, moved, [flag]), tuple)
+
+
 def test_one_of_a_double_conjunction_may_go() -> None:
     doc = document_of("Although it rained, but we went out.")
     flag = _flag(doc, "Although it rained, but", "DOUBLE_CONJUNCTION", "grammar")
