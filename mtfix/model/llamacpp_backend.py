@@ -29,7 +29,7 @@ import sys
 import tarfile
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -83,31 +83,45 @@ def ensure_converted(info: AdapterInfo) -> Path:
     if not sdist.exists():
         raise ModelLoadError(f"{sdist}: missing, so no GGUF can be converted (run make bootstrap)")
     merged = merged_checkpoint(info.path)
+    run_converter(
+        sdist,
+        "convert_hf_to_gguf.py",
+        ["--outtype", QUANTIZATION],
+        lambda tmp: _merged_layout(merged, tmp),
+        target,
+        what=str(info.path),
+    )
+    return target
+
+
+def run_converter(
+    sdist: Path,
+    script: str,
+    args: Sequence[str],
+    source: Callable[[Path], Path],
+    target: Path,
+    *,
+    what: str,
+) -> None:
+    """Run one of the sdist's conversion scripts on ``source(tmp)`` (``tmp``: a scratch directory
+    that lives as long as the conversion) into ``target``; ``what`` names the input in an error."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="mtfix-llamacpp-") as tmp:
-        root = vendored(sdist, Path(tmp))
+        root = _vendored(sdist, Path(tmp))
         # Written beside the target and renamed: an interrupted conversion never looks complete.
         partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        cmd = [
-            sys.executable,
-            str(root / "convert_hf_to_gguf.py"),
-            "--outtype",
-            QUANTIZATION,
-            "--outfile",
-            str(partial),
-            str(_merged_layout(merged, Path(tmp))),
-        ]
+        cmd = [sys.executable, str(root / script), *args, "--outfile", str(partial),
+               str(source(Path(tmp)))]  # fmt: skip
         env = {**os.environ, "PYTHONPATH": f"{root / 'gguf-py'}:{root}"}
         done = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if done.returncode != 0:
             partial.unlink(missing_ok=True)
             last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-            raise ModelLoadError(f"{info.path}: cannot convert for llama.cpp ({last})")
+            raise ModelLoadError(f"{what}: cannot convert for llama.cpp ({last})")
         partial.rename(target)
-    return target
 
 
-def vendored(sdist: Path, tmp: Path) -> Path:
+def _vendored(sdist: Path, tmp: Path) -> Path:
     """The sdist's vendored llama.cpp checkout (its conversion script and gguf-py), in ``tmp``."""
     with tarfile.open(sdist) as tar:
         members = [m for m in tar.getmembers() if "/vendor/llama.cpp/" in m.name]

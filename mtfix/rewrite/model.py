@@ -87,7 +87,7 @@ class ModelRewriter:
         flagged = dict(targets)
         pending += [
             (span, part)
-            for span, edits in dict.fromkeys(pending)
+            for span, edits in pending
             if 0 < len(part := _at_flags(edits, flagged[span])) < len(edits)
         ]
         pending = list(dict.fromkeys(pending))

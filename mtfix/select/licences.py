@@ -58,6 +58,9 @@ class Proposal(Protocol):
     def changes(self) -> list[Change]: ...
 
     @property
+    def source(self) -> str: ...
+
+    @property
     def target(self) -> str: ...
 
 
@@ -161,8 +164,7 @@ def quote_mark(p: Proposal, flag: Flag, change: Change) -> bool:
 def _unpairs(p: Proposal) -> bool:
     """Whether the candidate leaves odd the straight marks its sentence had in pairs: a closing
     mark dropped (`..., "he continued. And you`) is no repair."""
-    source = p.cand.sentence.of(p.doc.text)
-    return source.count('"') % 2 == 0 and p.target.count('"') % 2 == 1
+    return p.source.count('"') % 2 == 0 and p.target.count('"') % 2 == 1
 
 
 def double_conjunction(p: Proposal, flag: Flag, change: Change) -> bool:

@@ -20,10 +20,8 @@ would be a hand-written loop over ``llama_batch``. Writes ``eval/bench/llamacpp.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -38,8 +36,8 @@ from mtfix.model.llamacpp_backend import (
     GreedyRow,
     ensure_converted,
     installed_version,
+    run_converter,
     sdist_path,
-    vendored,
 )
 from mtfix.model.load import adapter_info, resolve
 from mtfix.paths import cache_root, seed_article
@@ -59,17 +57,11 @@ def lora_gguf(sdist: Path, model: str) -> Path:
     first use (the ``merged`` build is the backend's own conversion)."""
     info = adapter_info(resolve(model).resolve())
     target = cache_root() / "models" / "llamacpp" / f"{info.key}.gguf"
-    if target.exists():
-        return target
-    with tempfile.TemporaryDirectory(prefix="mtfix-llamacpp-") as tmp:
-        root = vendored(sdist, Path(tmp))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".tmp")
-        cmd = [sys.executable, str(root / "convert_lora_to_gguf.py"), "--base", str(cache_dir()),
-               "--outtype", "f32", "--outfile", str(partial), str(info.path)]  # fmt: skip
-        env = {**os.environ, "PYTHONPATH": f"{root / 'gguf-py'}:{root}"}
-        subprocess.run(cmd, check=True, capture_output=True, env=env)
-        partial.rename(target)
+    if not target.exists():
+        args = ["--base", str(cache_dir()), "--outtype", "f32"]
+        run_converter(
+            sdist, "convert_lora_to_gguf.py", args, lambda _: info.path, target, what=model
+        )
     return target
 
 
@@ -135,10 +127,10 @@ def main() -> None:
             rate, outputs = single(row, prompts, fast.budget)
             rewrites = [codec.decode(o).strip() for o in outputs]
         else:
-            llm = GreedyRow(gguf, window=info.window, eos_id=0, threads=THREADS, lora=adapter).llm
-            row = GreedyRow(
-                gguf, window=info.window, eos_id=llm.token_eos(), threads=THREADS, lora=adapter
-            )
+            row = GreedyRow(gguf, window=info.window, eos_id=0, threads=THREADS, lora=adapter)
+            # The full vocabulary: the GGUF's own tokenizer and end of sequence.
+            llm = row.llm
+            row.eos_id = llm.token_eos()
             own = [llm.tokenize(t.encode(), add_bos=True, special=False) for t in texts]
             rate, outputs = single(row, own, fast.budget)
             rewrites = [llm.detokenize(o).decode("utf-8", "replace").strip() for o in outputs]
