@@ -165,6 +165,14 @@ class Backend(ABC):
         logps = self.log_prob(sources, outputs)
         return [logps[2 * i + 1] - logps[2 * i] for i in range(len(pairs))]
 
+    def fits(self, text: str) -> bool:
+        """Whether :meth:`fluency_gain` reads ``text`` whole within the model's window: past it
+        the scores mean nothing the model learnt, and a megabyte "sentence" would be scored in
+        one piece. A seq2seq model, which scores no plain text, has no such limit."""
+        if self.codec is None:
+            return True
+        return len(self.codec.encode(text)) + 1 <= self.window  # and the start of sequence
+
     def fluency_gain(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
         """Per (sentence, variant): ``log P(variant) - log P(sentence)`` with the model read as
         a plain language model (no prompt), in nats."""

@@ -99,6 +99,7 @@ class ModelRewriter:
             if flag.suggestions
             and JUDGED_CONFIDENCE <= flag.confidence < AUTO_FIX_THRESHOLD
             and span.contains(flag.span)
+            and self.backend.fits(span.of(doc.text))
         ]
         gains = self.backend.fluency_gain([_versions(doc, span, e) for span, e in judged])
         return [

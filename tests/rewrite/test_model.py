@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mtfix.core import Flag, Span, apply_edits
+from mtfix.core import Candidate, Document, Flag, Span, apply_edits
 from mtfix.model import ModelLoadError
 from mtfix.model.load import load, resolve
 from mtfix.pipeline import Pipeline, PipelineOptions
@@ -197,3 +197,25 @@ def test_pipeline_hands_its_beam_count_to_the_model(tiny_dir: Path) -> None:
     model = Pipeline(options).rewriters[-1]
     assert isinstance(model, ModelRewriter) and model.backend.beams == 3
     assert "beams:3" in options.signature()
+
+
+def test_a_suggestion_in_a_sentence_over_the_window_is_not_judged(tiny_dir: Path) -> None:
+    rewriter = ModelRewriter(RewriterSettings(model=str(tiny_causal(tiny_dir))))
+    window = rewriter.backend.window
+    short = document_of("The goverment met.")
+    long = document_of("The goverment met " + "the delegation " * window + "today.")
+
+    def judged(doc: Document) -> list[Candidate]:
+        start = doc.text.index("goverment")
+        flag = Flag(Span(start, start + 9), "languagetool", "MORFOLOGIK", "TYPOS", "",
+                    suggestions=("government",), confidence=0.6)  # fmt: skip
+        return [
+            c
+            for c in rewriter.propose(doc, [(doc.sentences[0], [flag])])
+            if [e.replacement for e in c.edits] == ["government"]
+        ]
+
+    assert rewriter.backend.fits(short.text) and not rewriter.backend.fits(long.text)
+    assert len(judged(short)) == 1
+    # Scored whole, past what the model can read, its evidence would mean nothing.
+    assert judged(long) == []
