@@ -110,6 +110,12 @@ def _convert(merged: Path, codec: Codec, out: Path, quantization: str) -> None:
 
 
 def _threads() -> int:
+    """The cores this process may use: its share where a parent set one in ``OMP_NUM_THREADS``
+    (each of ``mtfix batch --jobs N``'s workers, a Ray task), else every CPU it may run on. A
+    worker that took every core would put N x cores decoders on the machine's cores."""
+    share = os.environ.get("OMP_NUM_THREADS", "")
+    if share.isdigit() and int(share) > 0:
+        return int(share)
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 

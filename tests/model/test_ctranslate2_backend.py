@@ -5,6 +5,7 @@ scores, the same interface, and a conversion cached by the adapter's digest."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,21 @@ def test_the_backend_is_an_option_and_in_the_signature(adapter: Path) -> None:
     assert isinstance(model, ModelRewriter) and isinstance(model.backend, TransformersBackend)
     result = CliRunner().invoke(main, ["clean", "-", "--backend", "onnx"], input="Text.")
     assert result.exit_code == 2 and "'onnx' is not one of" in result.output
+
+
+def test_a_batch_worker_runs_as_many_decoders_as_its_share_of_the_cores(
+    adapter: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mtfix.model import ctranslate2_backend
+
+    # What mtfix batch's pool initialiser and Ray set in each worker: its share of the cores.
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    ctranslate2_backend._generator.cache_clear()
+    try:
+        backend = ModelRewriter(RewriterSettings(model=str(adapter), backend="ctranslate2")).backend
+        assert isinstance(backend, CTranslate2Backend)
+        assert backend.workers == 1
+        monkeypatch.setenv("OMP_NUM_THREADS", "")
+        assert ctranslate2_backend._threads() == len(os.sched_getaffinity(0))
+    finally:
+        ctranslate2_backend._generator.cache_clear()
