@@ -22,13 +22,15 @@ Per sentence the options are: the original (no edit), the rules candidate (at mo
    detector suggestion it judged, how much more probable the sentence is with it;
    ``changed_tokens`` is the number of source and rewrite tokens the edits touch. The rules
    candidate, when present, is the default (it is accepted unless a guarded model candidate
-   scores strictly higher); otherwise the original is, with score 0.
+   scores strictly higher); otherwise the original is, with score 0. A model candidate that
+   repairs other flags than the rules candidate and leaves its edits alone need only beat the
+   original: the rules' fixes stand beside it, so choosing it gives up none of them.
 
    With a calibrated ranker (``ranker.threshold`` set: the fitted confidence model of
    :mod:`mtfix.select.rank`), a guarded model candidate is applied only when its confidence,
    the probability that a post-editor prefers it to the MT, reaches the threshold (below it the
-   decision is ``low-confidence`` and it stays a proposal); among those that do, the surest one
-   replaces the rules candidate if it is surer than it.
+   decision is ``low-confidence`` and it stays a proposal); among those that do, the score
+   above chooses, as without a ranker.
 3. **Overlaps** between the chosen candidates of different sentences (a paragraph-level rules fix
    reaching into the next sentence) are resolved by confidence: higher-confidence candidates
    first, a later candidate is dropped whole if any of its edits overlaps an accepted one.
@@ -127,16 +129,22 @@ def select(
         local_flags = flag_index.touching(sentence)
         best: tuple[int, Candidate] | None = None
         best_score = 0.0
-        # What the choice compares: the selector's score, or with a threshold the confidence.
         scores: dict[int, float] = {}
+        rules_edits: tuple[Edit, ...] = ()
         for n, cand in cands:
             if cand.origin == "rules":
                 score = candidate_score(doc, cand, local_flags, policy)
-                if ranker is not None and threshold is not None:
-                    score = ranker.confidence(doc, cand, local_flags, score)
                 scores[n] = score
+                rules_edits += cand.edits
                 if best is None or score > best_score:
                     best, best_score = (n, cand), score
+        # A model candidate that repairs other flags than the rules fix and leaves its edits
+        # alone keeps them (_with_rules): choosing it gives up nothing, so it need only beat the
+        # original. One that works on the same flags or words must beat the rules candidate.
+        rules_spans = [e.span for e in rules_edits]
+        rules_spans += [f.span for f in local_flags if any(e.touches(f.span) for e in rules_spans)]
+        best_model: tuple[int, Candidate] | None = None
+        best_model_score = 0.0
         for n, cand in cands:
             if cand.origin == "rules":
                 continue
@@ -146,18 +154,23 @@ def select(
                 continue
             score = candidate_score(doc, cand, local_flags, policy)
             if ranker is not None and threshold is not None:
-                score = ranker.confidence(doc, cand, local_flags, score)
-                if score < threshold:
-                    why = f"confidence {score:.2f}, below the threshold {threshold:.2f}"
+                # The threshold says whether a candidate is safe to apply; among the safe ones
+                # the score chooses, as without a ranker (on held-out lines choosing by
+                # confidence instead lost fixes of the synthetic passages).
+                sure = ranker.confidence(doc, cand, local_flags, score)
+                if sure < threshold:
+                    why = f"confidence {sure:.2f}, below the threshold {threshold:.2f}"
                     decisions[n] = Decision(cand, False, "low-confidence", why, used[n])
                     continue
             scores[n] = score
-            if score > best_score:
-                best, best_score = (n, cand), score
-        measure = "scored" if threshold is None else "confidence"
+            beats = score > best_score or not _near_any(cand.edits, rules_spans)
+            if beats and score > best_model_score:
+                best_model, best_model_score = (n, cand), score
+        if best_model is not None:
+            best, best_score = best_model, best_model_score
         for n, cand in cands:
             if n in scores and (best is None or n != best[0]):
-                why = f"{measure} {scores[n]:.2f}, the sentence's best {best_score:.2f}"
+                why = f"scored {scores[n]:.2f}, the sentence's best {best_score:.2f}"
                 decisions[n] = Decision(cand, False, "outscored", why, used.get(n, ()))
         if best is not None and best[1].origin != "rules":
             # A model candidate wins its sentence, but the rules' fixes elsewhere in it stand.
@@ -211,6 +224,12 @@ def candidate_score(
     addressed = sum(any(e.span.touches(f.span) for e in cand.edits) for f in flags)
     changed = sum(len(tokens(e.span.of(doc.text))) + len(tokens(e.replacement)) for e in cand.edits)
     return addressed + cand.score - policy.size_cost * changed
+
+
+def _near_any(edits: Sequence[Edit], spans: Sequence[Span]) -> bool:
+    """Whether an edit shares a character with one of ``spans`` or abuts it: two deletions side
+    by side would remove what each meant to keep."""
+    return any(e.span.start <= s.end and s.start <= e.span.end for e in edits for s in spans)
 
 
 def _with_rules(cand: Candidate, cands: Sequence[Candidate]) -> Candidate:

@@ -7,7 +7,7 @@ import pytest
 from mtfix.core import Candidate, Document, Edit, Flag, Span, apply_edits
 from mtfix.diff import word_changes
 from mtfix.lexicon import regional_variant
-from mtfix.select import select
+from mtfix.select import candidate_score, select
 from mtfix.select.guard import Policy, guard
 from tests.conftest import document_of
 
@@ -118,6 +118,37 @@ def test_a_model_win_keeps_the_rules_fixes_elsewhere_in_the_sentence() -> None:
     model = _cand(doc, 0, "Talks ▼ ended with the monopolists in Geneva.", score=4.0)
     out = apply_edits(doc.text, select(doc, [rules, model], []).edits)
     assert out == "Talks ended with the monopolists in Geneva."
+
+
+def test_a_model_fix_apart_from_the_rules_fixes_need_not_outscore_them() -> None:
+    doc = document_of("The monopolyists met the the the delegates.")
+    text = doc.text
+
+    def flag(word: str, rule: str) -> Flag:
+        start = text.index(word)
+        return Flag(Span(start, start + len(word)), "test", rule, "typos", "")
+
+    second = text.index("the the") + 4
+    repeat = Flag(Span(second, second + 7), "test", "ENGLISH_WORD_REPEAT_RULE", "typos", "")
+    flags = [flag("monopolyists", "MORFOLOGIK"), flag("the the the", "DOUBLED_PHRASE"),
+             flag("the the", "ENGLISH_WORD_REPEAT_RULE"), repeat]  # fmt: skip
+    rules = _cand(doc, 0, "The monopolyists met the delegates.", origin="rules", score=0.0)
+    model = _cand(doc, 0, "The monopolists met the the the delegates.", score=1.2)
+    # The rules fix addresses three flags and the model's one: its score is the higher ...
+    assert candidate_score(doc, rules, flags) > candidate_score(doc, model, flags)
+    decisions = {d.candidate.origin: d for d in select(doc, [rules, model], flags).decisions}
+    assert decisions["model"].accepted, decisions["model"]
+    # ... but the two change different words, so choosing the model's keeps the rules' fix.
+    out = apply_edits(text, select(doc, [rules, model], flags).edits)
+    assert out == "The monopolists met the delegates."
+    # Where the model's rewrite changes the rules' words too, it must outscore them.
+    sure = replace(rules, score=5.0)
+    clash = _cand(doc, 0, "The monopolists met the the delegates.", score=1.2)
+    assert candidate_score(doc, clash, flags) < candidate_score(doc, sure, flags)
+    out = apply_edits(text, select(doc, [sure, clash], flags).edits)
+    assert out == "The monopolyists met the delegates."
+    out = apply_edits(text, select(doc, [sure, model], flags).edits)
+    assert out == "The monopolists met the delegates."
 
 
 @pytest.mark.parametrize(
