@@ -19,10 +19,11 @@
    word probabilities, less the lines it was fitted on;
 3. a standardised logistic regression (scikit-learn) is scored by 5-fold cross-validation,
    folds split by line: the out-of-fold probabilities give the calibration table (deciles of
-   confidence: mean confidence against the observed rate) and the auto-apply threshold: per
-   sentence, the surest model candidate the guard passes (what ``clean`` would apply), and the
-   lowest confidence at which at least :data:`TARGET_PRECISION` of those at or above it were
-   closer to the post-edit; then it is refitted on every row;
+   confidence: mean confidence against the observed rate) and the auto-apply threshold: the
+   lowest confidence at which at least :data:`TARGET_PRECISION` of the candidates ``clean``
+   would then apply (per sentence, the best-scored model candidate the guard passes among those
+   at or above it, :func:`mtfix.select.select`) were closer to the post-edit; then it is
+   refitted on every row;
 4. writes ``models/confidence/confidence.json`` (coefficients, threshold, table, data counts)
    and its model card.
 """
@@ -41,6 +42,7 @@ from mtfix.core import Span, apply_within
 from mtfix.evaluate.metrics import Ter
 from mtfix.model import DEFAULT_MODEL
 from mtfix.paths import cache_root, models_dir
+from mtfix.select import candidate_score
 from mtfix.select.confidence import FEATURES, MODEL_DIR, MODEL_FILE, ConfidenceModel, features
 
 QE_FEATURES = frozenset({"qe_sentence", "qe_changed", "qe_missing"})
@@ -121,6 +123,8 @@ def rows(suite: str, sample: int, model: str, beams: int, qe: bool) -> list[dict
                 "sentence": [cand.sentence.start, cand.sentence.end],
                 "origin": cand.origin,
                 "features": features(doc, cand, local, word_risks or None),
+                # What the selector chooses by among the candidates the threshold lets through.
+                "score": candidate_score(doc, cand, local),
                 "label": int(after < before),
                 "ter_gain": before - after,
             }
@@ -159,27 +163,36 @@ def calibration_table(p: Any, y: Any, bins: int = 10) -> list[dict[str, Any]]:
     return table
 
 
-def threshold_for(p: Any, y: Any, target: float = TARGET_PRECISION, least: int = 10) -> float:
-    """The lowest confidence at which at least ``target`` of the candidates at or above it were
-    closer to the post-edit (1.0 when none is)."""
-    for t in sorted({round(float(v), 3) for v in p}):
-        above = p >= t
-        if above.sum() >= least and y[above].mean() >= target:
-            return t
-    return 1.0
-
-
-def sentence_tops(all_rows: Sequence[dict[str, Any]], p: Any) -> list[int]:
-    """Per sentence, the row of the surest model candidate the guard passes: what ``clean``
-    would apply if its confidence reached the threshold."""
+def applied_at(all_rows: Sequence[dict[str, Any]], p: Any, threshold: float) -> list[int]:
+    """Per sentence, the row ``clean`` would apply with this threshold: among the model
+    candidates the guard passes whose confidence reaches it, the best-scored one."""
     best: dict[tuple[str, int, int], int] = {}
     for i, r in enumerate(all_rows):
-        if r["origin"] == "rules" or not r["features"]["guarded"]:
+        if r["origin"] == "rules" or not r["features"]["guarded"] or p[i] < threshold:
             continue
         key = (r["suite"], *r["sentence"])
-        if key not in best or p[i] > p[best[key]]:
+        if key not in best or r["score"] > all_rows[best[key]]["score"]:
             best[key] = i
     return sorted(best.values())
+
+
+def applied_threshold(
+    all_rows: Sequence[dict[str, Any]],
+    p: Any,
+    y: Any,
+    target: float = TARGET_PRECISION,
+    least: int = 10,
+) -> float:
+    """The lowest confidence at which at least ``target`` of what ``clean`` would apply with it
+    (:func:`applied_at`) was closer to the post-edit (1.0 when none is)."""
+    guarded = [
+        i for i, r in enumerate(all_rows) if r["origin"] != "rules" and r["features"]["guarded"]
+    ]
+    for t in sorted({round(float(p[i]), 3) for i in guarded}):
+        chosen = applied_at(all_rows, p, t)
+        if len(chosen) >= least and y[chosen].mean() >= target:
+            return t
+    return 1.0
 
 
 def fit(
@@ -199,13 +212,13 @@ def fit(
         if len(set(y[train])) < 2:
             raise ValueError(f"fold {k}: only one label among {int(train.sum())} candidates")
         p[test] = _fit(x[train], y[train]).predict_proba(x[test])[:, 1]
-    tops = np.array(sentence_tops(all_rows, p), dtype=int)
-    threshold = threshold_for(p[tops], y[tops]) if len(tops) else 1.0
+    tops = applied_at(all_rows, p, 0.0)
+    threshold = applied_threshold(all_rows, p, y)
     table = calibration_table(p, y)
     final = _fit(x, y)
     scaler, logistic = final.steps[0][1], final.steps[1][1]
     gains = np.array([r["ter_gain"] for r in all_rows])
-    applied = tops[p[tops] >= threshold] if len(tops) else tops
+    applied = np.array(applied_at(all_rows, p, threshold), dtype=int)
     by_suite: dict[str, dict[str, Any]] = {}
     for suite in sorted({r["suite"] for r in all_rows}):
         mine = np.array([all_rows[i]["suite"] == suite for i in applied], dtype=bool)
@@ -305,10 +318,11 @@ def card(payload: dict[str, Any]) -> str:
         "",
         "## Auto-apply threshold",
         "",
-        f"`{payload['threshold']}`: per held-out sentence, the surest model candidate the guard "
-        "passes (what `clean` would apply); the threshold is the lowest confidence at which at "
-        f"least {payload['threshold_precision_target']:.0%} of those at or above it were closer "
-        f"to the post-edit. Out of fold: {cv['sentences_with_a_guarded_model_candidate']} "
+        f"`{payload['threshold']}`: the lowest confidence at which at least "
+        f"{payload['threshold_precision_target']:.0%} of what `clean` would then apply (per "
+        "held-out sentence, the best-scored model candidate the guard passes among those at or "
+        "above it) was closer to the post-edit. Out of fold: "
+        f"{cv['sentences_with_a_guarded_model_candidate']} "
         f"sentences had a guarded model candidate, {cv['applied']} reach the threshold, "
         f"precision {cv['precision']}, {cv['further']} further from the post-edit, summed "
         f"sentence-TER gain {cv['ter_gain_sum']}.",

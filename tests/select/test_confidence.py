@@ -10,7 +10,7 @@ import pytest
 
 from mtfix.core import Candidate, Edit, Flag, Span
 from mtfix.diff import word_changes
-from mtfix.lab.confidence import calibration_table, fit, threshold_for
+from mtfix.lab.confidence import applied_at, applied_threshold, calibration_table, fit
 from mtfix.select.confidence import FEATURES, ConfidenceModel, features
 from tests.conftest import document_of
 
@@ -68,7 +68,7 @@ def _synthetic_rows(n: int, seed: int = 0) -> list[dict]:  # type: ignore[type-a
         }  # fmt: skip
         helps = rng.random() < 1 / (1 + np.exp(-(evidence - 2)))
         rows.append({"suite": "x", "line": i // 3, "sentence": [i, i + 1], "origin": "model",
-                     "features": row, "label": int(helps),
+                     "features": row, "score": evidence, "label": int(helps),
                      "ter_gain": 1.0 if helps else -1.0})  # fmt: skip
     return rows
 
@@ -83,20 +83,23 @@ def test_a_fit_on_calibrated_data_is_calibrated_out_of_fold() -> None:
     assert report["cross_validated"]["by_suite"]["x"]["applied"] > 0
 
 
-def test_the_threshold_is_chosen_on_each_sentences_surest_guarded_model_candidate() -> None:
-    from mtfix.lab.confidence import sentence_tops
-
-    def row(sentence: int, origin: str, guarded: float) -> dict:  # type: ignore[type-arg]
+def test_the_threshold_is_chosen_on_what_clean_would_apply_with_it() -> None:
+    def row(sentence: int, origin: str, guarded: float, score: float) -> dict:  # type: ignore[type-arg]
         feats = dict.fromkeys(FEATURES, 0.0) | {"guarded": guarded}
         return {"suite": "s", "sentence": [sentence, sentence + 1], "origin": origin,
-                "features": feats}  # fmt: skip
+                "features": feats, "score": score}  # fmt: skip
 
-    rows = [row(0, "model", 1), row(0, "model", 1), row(0, "model", 0), row(0, "rules", 1),
-            row(5, "model", 1)]  # fmt: skip
+    rows = [row(0, "model", 1, 2.0), row(0, "model", 1, 1.0), row(0, "model", 0, 9.0),
+            row(0, "rules", 1, 9.0), row(5, "model", 1, 1.0)]  # fmt: skip
     p = np.array([0.3, 0.6, 0.99, 0.99, 0.2])
-    # Sentence 0's second candidate (the unguarded one and the rules fix are never applied by
-    # the threshold), and sentence 5's only one.
-    assert sentence_tops(rows, p) == [1, 4]
+    # Per sentence the best-scored guarded model candidate at or above the threshold (the
+    # unguarded one and the rules fix are never the threshold's to apply): as clean chooses.
+    assert applied_at(rows, p, 0.0) == [0, 4]
+    assert applied_at(rows, p, 0.5) == [1]
+    assert applied_at(rows, p, 0.7) == []
+    # Only sentence 0's surer candidate helps: the threshold is where clean applies it alone.
+    y = np.array([0, 1, 1, 1, 0])
+    assert applied_threshold(rows, p, y, target=0.9, least=1) == 0.6
 
 
 def test_a_fit_on_shuffled_labels_is_not_calibrated_by_luck() -> None:
@@ -114,8 +117,11 @@ def test_a_fit_on_shuffled_labels_is_not_calibrated_by_luck() -> None:
 def test_threshold_and_table_on_hand_numbers() -> None:
     p = np.array([0.1, 0.2, 0.3, 0.9, 0.95, 0.97] * 5)
     y = np.array([0, 0, 1, 1, 1, 0] * 5)
-    assert threshold_for(p, y, target=0.7, least=5) == 0.3
-    assert threshold_for(p, y, target=0.99, least=5) == 1.0
+    # One candidate a sentence: clean applies each that reaches the threshold.
+    rows = [{"suite": "s", "sentence": [i, i + 1], "origin": "model", "score": 1.0,
+             "features": {"guarded": 1.0}} for i in range(len(p))]  # fmt: skip
+    assert applied_threshold(rows, p, y, target=0.7, least=5) == 0.3
+    assert applied_threshold(rows, p, y, target=0.99, least=5) == 1.0
     table = calibration_table(p, y, bins=3)
     assert [row["candidates"] for row in table] == [10, 10, 10]
     assert table[0]["observed_rate"] == 0.0
