@@ -27,6 +27,7 @@ from typing import Any
 
 from mtfix.lab.bench import write_result
 from mtfix.languagetool.supervisor import Supervisor
+from mtfix.model import DEFAULT_MODEL
 from mtfix.paths import eval_dir, models_dir, seed_article
 
 DOCUMENTS = 300
@@ -108,9 +109,11 @@ def measure(corpus: Path, work: Path, name: str, extra: list[str], repeat: int) 
 
 
 def loadable_model() -> tuple[str | None, str]:
-    """A model under ``models/`` that loads, or None and why not."""
+    """A model under ``models/`` that loads, the default rewriter first (what ``mtfix batch``
+    runs without ``--model``), or None and why not."""
     models = models_dir()
-    candidates = [p for p in sorted(models.iterdir()) if p.is_dir()] if models.is_dir() else []
+    found = [p for p in models.iterdir() if p.is_dir()] if models.is_dir() else []
+    candidates = sorted(found, key=lambda p: (p.name != DEFAULT_MODEL, p.name))
     if not candidates:
         return None, f"no model directory under {models}"
     from mtfix.model import ModelLoadError
