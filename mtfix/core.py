@@ -80,6 +80,10 @@ class Document:
     _paragraphs: _SpanIndex = field(init=False, repr=False, compare=False)
     _sentences: _SpanIndex = field(init=False, repr=False, compare=False)
     _aligned: _SpanIndex = field(init=False, repr=False, compare=False)
+    # What a later stage derives from the whole document, kept here once computed
+    # (mtfix.segment.quotations): the guard asks per candidate, and a rescan each time made
+    # cleaning quadratic in the document's length.
+    derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         starts = [0] + [i + 1 for i, ch in enumerate(self.text) if ch == "\n"]

@@ -124,7 +124,10 @@ def _paired(text: str, base: int, opening: str, closing: str) -> list[Span]:
 def quotations(doc: Document) -> tuple[Span, ...]:
     """Quoted stretches of each paragraph: straight quotes paired in order, curly quotes and
     Japanese corner brackets (「」『』) by their direction. An opening quote never closed is taken
-    to run to the paragraph's end, so its text is never mistaken for narration."""
+    to run to the paragraph's end, so its text is never mistaken for narration. Computed once
+    per document (``Document.derived``)."""
+    if (known := doc.derived.get("quotations")) is not None:
+        return tuple(known)
     regions: list[Span] = []
     for para in doc.paragraphs:
         text = para.of(doc.text)
@@ -141,7 +144,9 @@ def quotations(doc: Document) -> tuple[Span, ...]:
                 opened = None
         if opened is not None:
             regions.append(Span(opened, para.end))
-    return tuple(sorted(regions))
+    found = tuple(sorted(regions))
+    doc.derived["quotations"] = found
+    return found
 
 
 @dataclass(frozen=True)
