@@ -409,14 +409,19 @@ def card(model: str) -> str:
     meta = _read_meta(path)
     cfg = meta["config"]
     source = "the source sentence and the MT" if meta["source"] else "the MT alone"
+    used = (
+        "for documents with a source; its flags are `accuracy`"
+        if meta["source"]
+        else "for documents without a source (its flags are `fluency`)"
+    )
     lines = [
         f"# {meta['name']}: word-level quality estimation",
         "",
         f"A light head on the frozen Gemma 3 270M backbone that reads {source} and gives each MT "
         "word the probability that a post-editor would change it (BAD: substituted, deleted, "
         "shifted, or followed by an insertion in the post-edit, `mtfix.evaluate.wordtags`). It "
-        "is the `model-qe` detector's model (`--detectors ...,model-qe`) and a feature of the "
-        "selector's confidence. Files: `head.safetensors` (the head, "
+        f"is the `model-qe` detector's model (`--detectors ...,model-qe`) {used}. Files: "
+        "`head.safetensors` (the head, "
         f"{(path / qe_model.HEAD_FILE).stat().st_size // 1024} KB), `qe.json` (settings and "
         "every figure below), `qe.toml` (its training config).",
         "",

@@ -7,6 +7,7 @@ import pytest
 from mtfix.core import Span
 from mtfix.detect.qe import ModelQeDetector, bad_runs
 from mtfix.diff import tokens
+from mtfix.formats.bitext import from_texts
 from mtfix.model.qe import WordEstimate, load_estimator
 from mtfix.segment import segment
 
@@ -44,3 +45,28 @@ def test_the_detector_flags_what_the_estimator_marks_and_says_how_sure() -> None
     garbled, fluent = estimator.estimate(text.split("\n"))
     mean = [sum(w.bad or 0 for w in ws) / len(ws) for ws in (garbled, fluent)]
     assert mean[0] > mean[1]
+
+
+@pytest.mark.model
+def test_with_a_source_the_source_aware_model_judges_the_translation_against_it() -> None:
+    mt = "The Government appoints a mayor to each city."
+    estimator = load_estimator("gemma-qe-src")
+    assert estimator.with_source
+    faithful, unfaithful = estimator.estimate(
+        [mt, mt],
+        [
+            "Guvernul numește un primar în fiecare oraș.",
+            "Guvernul numește un prefect în fiecare județ.",
+        ],
+    )
+    at = {w.token.text: i for i, w in enumerate(faithful)}
+    # The same English is likelier BAD where the source says something else.
+    assert (unfaithful[at["mayor"]].bad or 0) > (faithful[at["mayor"]].bad or 0)
+    mean = [sum(w.bad or 0 for w in ws) / len(ws) for ws in (faithful, unfaithful)]
+    assert mean[1] > mean[0]
+    # A document with a source is read by it, and its flags are accuracy errors.
+    garbled = "Only 200 metres later, we arrive at the Former Bandy, from where to admit the cloak."
+    source = "Doar 200 de metri mai târziu, ajungem la fosta Bandy, de unde admirăm peisajul."
+    doc = from_texts(garbled, source, lines=True, target_name="mt", source_name="src")
+    flags = ModelQeDetector().detect(doc)
+    assert flags and all(f.category == "accuracy" for f in flags)
