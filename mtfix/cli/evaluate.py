@@ -246,6 +246,11 @@ def suite_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     show_default=True,
     help="The paired test's other system.",
 )
+@click.option(
+    "--with-source",
+    is_flag=True,
+    help="Give mtfix the text the MT translates (the suite's `translated` file), as --source does.",
+)
 @suite_options
 @output_options
 @one_line_errors
@@ -253,6 +258,7 @@ def suite_command(
     name: str,
     system: str,
     against: str,
+    with_source: bool,
     sample: int | None,
     model: str | None,
     suites_file: str,
@@ -274,6 +280,7 @@ def suite_command(
         against=against,
         bootstrap=bootstrap,
         model=model,
+        with_source=with_source,
         progress=_progress,
     )
     _emit([evaluation], **output)

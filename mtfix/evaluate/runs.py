@@ -9,6 +9,9 @@ from mtfix.evaluate import systems
 from mtfix.evaluate.score import SOURCE, Evaluation, evaluate
 from mtfix.evaluate.suites import Suite, SuiteConfig
 
+# How a system run with the text the MT translates is named in reports and the baseline.
+SOURCE_SUFFIX = "+source"
+
 
 def run_suite(
     config: SuiteConfig,
@@ -19,10 +22,13 @@ def run_suite(
     against: str,
     bootstrap: int,
     model: str | None,
+    with_source: bool = False,
     progress: Callable[[str], None] = lambda message: None,
 ) -> Evaluation:
     """Run ``system`` over ``suite`` (a seeded sample of ``sample`` lines, if given) and score it
-    against the suite's references, paired with ``against`` (the source, or another system)."""
+    against the suite's references, paired with ``against`` (the source, or another system).
+    ``with_source``: both systems get the text the MT translates, and are named ``SYSTEM+source``
+    (their figures are gated apart from the MT-only ones)."""
     model = model or config.model
     if "full" in (system, against):
         systems.require_model(model)
@@ -35,17 +41,17 @@ def run_suite(
         progress(f"running {name} on {suite.name} ({len(corpus.source)} lines)")
         # A document is cleaned whole, its context intact; a line corpus only where sampled.
         if suite.lines:
-            return systems.run(name, corpus, model)
-        return systems.run(name, full, model).subset(full.source, keep)
+            return systems.run(name, corpus, model, with_source=with_source)
+        return systems.run(name, full, model, with_source=with_source).subset(full.source, keep)
 
     out = output(system)
     second = None
     if against != SOURCE:
-        second = (against, output(against).lines)
+        second = (against + SOURCE_SUFFIX if with_source else against, output(against).lines)
     return evaluate(
         corpus,
         out.lines,
-        system=system,
+        system=system + SOURCE_SUFFIX if with_source else system,
         flags=out.flags,
         against=second,
         bootstrap=bootstrap,

@@ -98,6 +98,8 @@ class Corpus:
     lines: bool = True
     gold: tuple[GoldSpan, ...] | None = None
     index: tuple[int, ...] = ()
+    # The text the MT translates, line-aligned with ``source`` (None: the suite has none).
+    translated: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if not self.index:
@@ -118,6 +120,7 @@ class Corpus:
             references=tuple(tuple(r[i] for i in keep) for r in self.references),
             gold=gold,
             index=tuple(self.index[i] for i in keep),
+            translated=None if self.translated is None else tuple(self.translated[i] for i in keep),
         )
 
     def scored(self) -> Corpus:
@@ -143,17 +146,28 @@ class Suite:
     gold: Path | None = None
     lines: bool = True
     description: str = ""
+    translated: Path | None = None
 
     def load(self) -> Corpus:
         source = read_corpus_lines(self.source)
         refs = [read_corpus_lines(r) for r in self.references]
-        check_aligned(
-            [(str(self.source), source), *zip(map(str, self.references), refs, strict=True)]
-        )
+        named = [(str(self.source), source), *zip(map(str, self.references), refs, strict=True)]
+        translated = None
+        if self.translated is not None:
+            translated = read_corpus_lines(self.translated)
+            named.append((str(self.translated), translated))
+        check_aligned(named)
         gold = None
         if self.gold is not None:
             gold = tuple(load_gold(self.gold, "\n".join(source)))
-        return Corpus(self.name, tuple(source), tuple(map(tuple, refs)), self.lines, gold)
+        return Corpus(
+            self.name,
+            tuple(source),
+            tuple(map(tuple, refs)),
+            self.lines,
+            gold,
+            translated=None if translated is None else tuple(translated),
+        )
 
 
 @dataclass(frozen=True)
@@ -186,6 +200,7 @@ def load_suites(path: str | Path | None = None) -> SuiteConfig:
                 gold=base / entry["gold"] if "gold" in entry else None,
                 lines=bool(entry.get("lines", True)),
                 description=entry.get("description", ""),
+                translated=base / entry["translated"] if "translated" in entry else None,
             )
         except (KeyError, TypeError) as exc:
             raise InputError(f"{path}: suite {name!r} lacks or misstates {exc}") from None

@@ -154,3 +154,29 @@ def test_all_prints_the_readme_table(tmp_path: Path) -> None:
     assert head.startswith("mtfix ") and " UTC, " in head and " cores" in head
     assert table.startswith("| suite | system | lines | BLEU | chrF | TER | ΔTER |")
     assert "| tiny | rules | 2 |" in result.stdout
+
+
+def test_with_source_a_suite_gives_mtfix_what_the_mt_translates(tmp_path: Path) -> None:
+    (tmp_path / "mt.txt").write_text("It drew 300 people.\nThe talks ended.\n", encoding="utf-8")
+    (tmp_path / "pe.txt").write_text("It drew 30,000 people.\nThe talks ended.\n", encoding="utf-8")
+    (tmp_path / "ja.txt").write_text("3万人が集まった。\n会談は終わった。\n", encoding="utf-8")
+    suites = tmp_path / "suites.toml"
+    suites.write_text(
+        '[suites.tiny]\nsource = "mt.txt"\nreferences = ["pe.txt"]\ntranslated = "ja.txt"\n'
+        '[suites.bare]\nsource = "mt.txt"\nreferences = ["pe.txt"]\n',
+        encoding="utf-8",
+    )
+    report = tmp_path / "r.json"
+    args = ["suite", "tiny", "--suites", str(suites), f"--report={report}"]
+    result = _run(*args, "--with-source")
+    assert result.exit_code == 0, result.output
+    data = json.loads(report.read_text(encoding="utf-8"))
+    # The QA checks read the source: the number the MT got wrong is an accuracy error.
+    assert data["mqm"]["source"]["by_dimension"]["accuracy"]["major"] >= 1
+    assert data["system_name"] == "rules+source" and "source:yes" in data["signatures"]["mtfix"]
+    assert _run(*args).exit_code == 0
+    plain = json.loads(report.read_text(encoding="utf-8"))
+    assert plain["system_name"] == "rules"
+    assert "accuracy" not in plain["mqm"]["source"]["by_dimension"]
+    missing = _run("suite", "bare", "--suites", str(suites), "--with-source")
+    assert missing.exit_code != 0 and "suite bare: no source" in missing.output
