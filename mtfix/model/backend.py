@@ -165,6 +165,12 @@ class Backend(ABC):
         logps = self.log_prob(sources, outputs)
         return [logps[2 * i + 1] - logps[2 * i] for i in range(len(pairs))]
 
+    def reads(self, text: str) -> bool:
+        """Whether :meth:`rewrites` takes ``text``: its prompt is within the model's window."""
+        if self.codec is None:
+            return True
+        return len(self._encode_prompt(self.prompt.format(source=text))) <= self.window
+
     def fits(self, text: str) -> bool:
         """Whether :meth:`fluency_gain` reads ``text`` whole within the model's window: past it
         the scores mean nothing the model learnt, and a megabyte "sentence" would be scored in

@@ -13,7 +13,7 @@ runtime (:mod:`mtfix.model.backend`): both build the prompt and score alike.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 
 import mtfix.progress as progress
@@ -72,7 +72,9 @@ class ModelRewriter:
             return []
         sentences = [span for span, _ in targets]
         inputs = {
-            span: model_input(doc, span, flags) if self.reads_context else span.of(doc.text)
+            span: model_input(doc, span, flags, self.backend.reads)
+            if self.reads_context
+            else span.of(doc.text)
             for span, flags in targets
         }
         rewrites = self.backend.rewrites([inputs[s] for s in sentences])
@@ -123,9 +125,16 @@ class ModelRewriter:
         return [logps[2 * i + 1] - logps[2 * i] for i in range(len(pending))]
 
 
-def model_input(doc: Document, span: Span, flags: Sequence[Flag]) -> str:
+def model_input(
+    doc: Document,
+    span: Span,
+    flags: Sequence[Flag],
+    reads: Callable[[str], bool] = lambda text: True,
+) -> str:
     """What a context-aware model reads for the sentence ``span``: up to
-    :data:`~mtfix.model.CONTEXT_SENTENCES` sentences before it in its paragraph, and its flags."""
+    :data:`~mtfix.model.CONTEXT_SENTENCES` sentences before it in its paragraph, and its flags.
+    Where the model would not ``reads`` that, the context goes, then the flags: a long sentence
+    with many flags is still rewritten, knowing less, rather than not at all."""
     paragraph = doc.paragraph_of(span)
     before = [
         s.of(doc.text)
@@ -133,7 +142,14 @@ def model_input(doc: Document, span: Span, flags: Sequence[Flag]) -> str:
         if s.end <= span.start and (paragraph is None or paragraph.contains(s))
     ]
     tags = [_tag(doc, f) for f in flags if span.touches(f.span)]
-    return context_input(span.of(doc.text), before[-CONTEXT_SENTENCES:], tags)
+    sentence = span.of(doc.text)
+    shorter = (context_input(sentence, (), tags), context_input(sentence))
+    text = context_input(sentence, before[-CONTEXT_SENTENCES:], tags)
+    for fallback in shorter:
+        if reads(text):
+            break
+        text = fallback
+    return text
 
 
 def _tag(doc: Document, flag: Flag) -> tuple[str, str]:

@@ -13,7 +13,7 @@ from mtfix.model import ModelLoadError
 from mtfix.model.load import load, resolve
 from mtfix.pipeline import Pipeline, PipelineOptions
 from mtfix.rewrite import Rewriter, RewriterSettings
-from mtfix.rewrite.model import ModelRewriter
+from mtfix.rewrite.model import ModelRewriter, model_input
 from tests.conftest import document_of
 from tests.rewrite.tiny import ROOT, tiny_causal, tiny_t5
 
@@ -219,3 +219,25 @@ def test_a_suggestion_in_a_sentence_over_the_window_is_not_judged(tiny_dir: Path
     assert len(judged(short)) == 1
     # Scored whole, past what the model can read, its evidence would mean nothing.
     assert judged(long) == []
+
+
+def test_an_input_past_the_window_loses_its_context_then_its_flags_not_the_rewrite(
+    tiny_dir: Path,
+) -> None:
+    backend = ModelRewriter(RewriterSettings(model=str(tiny_causal(tiny_dir)))).backend
+    sentence = "I am ready to deny the goverment claims."
+    before = "Putin met Biden " + "and the delegation " * backend.window + "today."
+    doc = document_of(before, sentence)
+    span = doc.sentences[1]
+    start = doc.text.index("I am")
+    pronoun = Flag(Span(start, start + 4), "mt-artifacts", "STRAY_FIRST_PERSON", "", "")
+    whole = model_input(doc, span, [pronoun])
+    assert whole.startswith("Context: Putin") and not backend.reads(whole)
+    assert model_input(doc, span, [pronoun], backend.reads) == (
+        f'Flags: STRAY_FIRST_PERSON "I"\nFix: {sentence}'
+    )
+    # Flags enough to fill the window go too: the sentence alone is what the model still reads.
+    word = doc.text.index("goverment")
+    typos = [Flag(Span(word, word + 9), "languagetool", "MORFOLOGIK", "TYPOS", "")] * backend.window
+    assert model_input(doc, span, [pronoun, *typos], backend.reads) == f"Fix: {sentence}"
+    assert backend.reads(f"Fix: {sentence}")
