@@ -309,7 +309,7 @@ def check(
     """Detect problems in ``text`` (against ``source``, the text it translates, aligned by line
     or by paragraph, when given); nothing is changed."""
     options = _options(detectors, lines, rewriters=RULES_ONLY, source=source is not None)
-    return pipeline(options).check_document(_document(text, source, lines))
+    return pipeline(options).check_document(as_document(text, source, lines))
 
 
 def clean(
@@ -333,10 +333,11 @@ def clean(
         rewrite=rewrite,
         source=source is not None,
     )
-    return pipeline(options).clean_document(_document(text, source, lines))
+    return pipeline(options).clean_document(as_document(text, source, lines))
 
 
-def _document(text: str, source: str | None, lines: bool) -> Document:
+def as_document(text: str, source: str | None, lines: bool) -> Document:
+    """``text`` as mtfix reads it: segmented, with ``source`` aligned by line or paragraph."""
     if source is None:
         return segment(text, lines=lines)
     from mtfix.formats.bitext import from_texts

@@ -44,14 +44,17 @@ def run_suite(
             return systems.run(name, corpus, model, with_source=with_source)
         return systems.run(name, full, model, with_source=with_source).subset(full.source, keep)
 
+    def named(name: str) -> str:
+        return name + SOURCE_SUFFIX if with_source else name
+
     out = output(system)
     second = None
     if against != SOURCE:
-        second = (against + SOURCE_SUFFIX if with_source else against, output(against).lines)
+        second = (named(against), output(against).lines)
     return evaluate(
         corpus,
         out.lines,
-        system=system + SOURCE_SUFFIX if with_source else system,
+        system=named(system),
         flags=out.flags,
         against=second,
         bootstrap=bootstrap,

@@ -15,7 +15,7 @@ from mtfix.core import Flag, UnavailableError
 from mtfix.evaluate.ranking import Ranked, Scorer, rank_candidates
 from mtfix.evaluate.suites import Corpus, project
 from mtfix.io import InputError
-from mtfix.pipeline import RULES_ONLY, WITH_MODEL, Pipeline, PipelineOptions
+from mtfix.pipeline import RULES_ONLY, WITH_MODEL, Pipeline, PipelineOptions, as_document
 from mtfix.rewrite import RewriterSettings
 
 SYSTEMS = ("rules", "full")
@@ -78,29 +78,17 @@ def run(
 ) -> SystemOutput:
     """Clean ``corpus`` with ``system``; ``with_source``: with the text it translates beside it,
     as `mtfix clean --source` has it (the QA checks run, and source-aware models read it)."""
-    opts = options(system, corpus, model)
+    opts, source = options(system, corpus, model), None
     if with_source:
         if corpus.translated is None:
             raise InputError(f"suite {corpus.name}: no source to give (`translated` in its suite)")
-        opts = opts.with_source(True)
+        opts, source = opts.with_source(True), "\n".join(corpus.translated)
     try:
         pipeline = Pipeline(opts)
         pipeline.warm()
     except ImportError as exc:
         raise UnavailableError(f"cannot load the {system} system: {exc}") from None
-    if with_source and corpus.translated is not None:
-        from mtfix.formats.bitext import from_texts
-
-        doc = from_texts(
-            corpus.text,
-            "\n".join(corpus.translated),
-            lines=corpus.lines,
-            target_name=corpus.name,
-            source_name=f"{corpus.name} source",
-        )
-        result = pipeline.clean_document(doc)
-    else:
-        result = pipeline.clean(corpus.text)
+    result = pipeline.clean_document(as_document(corpus.text, source, corpus.lines))
     lines = result.text.split("\n")
     # Scoring pairs output line i with reference line i: a fix that merged or split lines would
     # silently misalign every later line.

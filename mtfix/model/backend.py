@@ -79,7 +79,7 @@ class Backend(ABC):
     def rewrites(self, sentences: Sequence[str]) -> list[list[str]]:
         """The ``beams`` best rewrites of each sentence, best first; none where the sentence does
         not fit the model window."""
-        encoded = [self._encode_prompt(self.prompt.format(source=s)) for s in sentences]
+        encoded = [self._prompt_ids(s) for s in sentences]
         out: list[list[str]] = [[] for _ in sentences]
         todo = []
         for i, ids in enumerate(encoded):
@@ -115,6 +115,10 @@ class Backend(ABC):
         """New tokens a batch of prompts may generate: room for a rewrite a little longer than
         the longest source, never unbounded."""
         return min(self.window, int(max(map(len, batch)) * 1.3) + 8)
+
+    def _prompt_ids(self, source: str) -> list[int]:
+        """The ids the model reads for ``source`` under its prompt."""
+        return self._encode_prompt(self.prompt.format(source=source))
 
     def _encode_prompt(self, prompt: str) -> list[int]:
         assert self.codec is not None
@@ -169,7 +173,7 @@ class Backend(ABC):
         """Whether :meth:`rewrites` takes ``text``: its prompt is within the model's window."""
         if self.codec is None:
             return True
-        return len(self._encode_prompt(self.prompt.format(source=text))) <= self.window
+        return len(self._prompt_ids(text)) <= self.window
 
     def fits(self, text: str) -> bool:
         """Whether :meth:`fluency_gain` reads ``text`` whole within the model's window: past it
@@ -193,7 +197,7 @@ class Backend(ABC):
         assert self.codec is not None
         rows, heads = [], []
         for src, out in zip(sources, outputs, strict=True):
-            head = self._encode_prompt(self.prompt.format(source=src))
+            head = self._prompt_ids(src)
             rows.append(head + self.codec.encode(" " + out) + [self.codec.eos_id])
             heads.append(len(head))
         return self._scores(rows, heads)

@@ -143,13 +143,12 @@ def model_input(
     ]
     tags = [_tag(doc, f) for f in flags if span.touches(f.span)]
     sentence = span.of(doc.text)
-    shorter = (context_input(sentence, (), tags), context_input(sentence))
-    text = context_input(sentence, before[-CONTEXT_SENTENCES:], tags)
-    for fallback in shorter:
-        if reads(text):
-            break
-        text = fallback
-    return text
+    inputs = (
+        context_input(sentence, before[-CONTEXT_SENTENCES:], tags),
+        context_input(sentence, (), tags),
+        context_input(sentence),
+    )
+    return next((text for text in inputs if reads(text)), inputs[-1])
 
 
 def _tag(doc: Document, flag: Flag) -> tuple[str, str]:
