@@ -11,6 +11,9 @@
    (:mod:`mtfix.lab.passages`) whose repair needs the sentence before or the flag, and, on a
    share (``qe_flag_share``) of the MLQE-PE pairs, the words the post-editor changed as
    ``QE_BAD`` flags, which the quality estimator raises at run time.
+5. For a source-aware rewriter (``source_share`` > 0): on that share of the MLQE-PE pairs, the
+   sentence the MT translates (``train.src``), which a bilingual document gives it at run time;
+   the other pairs teach it to fix the English alone, as it must where no source is given.
 
 A pair carries the sentences before it and its flags; :func:`mtfix.model.context_input` lays them
 out, and a pair with neither is read exactly as the plain rewriter's ``Fix: <mt>``.
@@ -39,6 +42,8 @@ class Pair:
     context: tuple[str, ...] = ()
     # (rule, flagged text) per flag on ``source``.
     flags: tuple[tuple[str, str], ...] = ()
+    # The sentence ``source`` machine-translates, where the rewriter is shown it.
+    translated: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,8 @@ class DataConfig:
     passages: int = 0
     # Share of the MLQE-PE pairs shown with their post-edited words as QE_BAD flags.
     qe_flag_share: float = 0.0
+    # Share of the MLQE-PE pairs shown with the sentence their MT translates.
+    source_share: float = 0.0
     seed: int = 0
     corpora: Path = field(default_factory=corpora_dir)
 
@@ -85,6 +92,8 @@ def _mlqe(cfg: DataConfig, rng: random.Random) -> tuple[list[Pair], list[str]]:
 
     pairs: list[Pair] = []
     spare_clean: list[str] = []
+    # Its own stream: the lines a config without sources draws stay the ones it drew.
+    shown = random.Random(f"{cfg.seed}:source")
     for name in cfg.mlqe_pairs:
         mt_path = cfg.corpora / "mlqe-pe" / name / "train.mt"
         pe_path = mt_path.with_suffix(".pe")
@@ -92,21 +101,32 @@ def _mlqe(cfg: DataConfig, rng: random.Random) -> tuple[list[Pair], list[str]]:
         mt, pe = _lines(mt_path), _lines(pe_path)
         if len(mt) != len(pe):
             raise DataError(f"{mt_path}: {len(mt)} lines but {pe_path.name} has {len(pe)}")
+        src = _sources(mt_path, len(mt)) if cfg.source_share else []
         order = list(range(len(mt)))
         rng.shuffle(order)
         taken = 0
         for i in order:
-            src, tgt = mt[i].strip(), pe[i].strip()
-            usable = src and tgt and len(tgt.split()) <= cfg.max_words
-            if usable and taken < cfg.mlqe_per_pair and ratio(src, tgt) >= cfg.min_similarity:
+            mt_line, tgt = mt[i].strip(), pe[i].strip()
+            usable = mt_line and tgt and len(tgt.split()) <= cfg.max_words
+            if usable and taken < cfg.mlqe_per_pair and ratio(mt_line, tgt) >= cfg.min_similarity:
                 # Drawn only when asked for, so a plain config's sample stays what it was.
                 flagged = cfg.qe_flag_share and rng.random() < cfg.qe_flag_share
-                flags = _bad_spans(src, tgt) if flagged else ()
-                pairs.append(Pair(src, tgt, f"mlqe-pe:{name}", flags=flags))
+                flags = _bad_spans(mt_line, tgt) if flagged else ()
+                translated = src[i].strip() if src and shown.random() < cfg.source_share else ""
+                origin = f"mlqe-pe:{name}" + ("+source" if translated else "")
+                pairs.append(Pair(mt_line, tgt, origin, flags=flags, translated=translated))
                 taken += 1
             elif usable:
                 spare_clean.append(tgt)
     return pairs, spare_clean
+
+
+def _sources(mt_path: Path, lines: int) -> list[str]:
+    path = mt_path.with_suffix(".src")
+    src = _lines(path)
+    if len(src) != lines:
+        raise DataError(f"{path}: {len(src)} lines but {mt_path.name} has {lines}")
+    return src
 
 
 def _bad_spans(mt: str, pe: str, limit: int = 3) -> tuple[tuple[str, str], ...]:

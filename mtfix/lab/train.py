@@ -116,12 +116,13 @@ class Example:
 
 def reads_context(data: DataConfig) -> bool:
     """Whether the model trained on ``data`` reads the sentences before and the flags."""
-    return bool(data.passages or data.qe_flag_share)
+    return bool(data.passages or data.qe_flag_share or data.source_share)
 
 
 def encode_pair(codec: Codec, pair: Pair) -> Example:
     # A pair with no context and no flags reads "Fix: <mt>", the plain rewriter's prompt.
-    text = CONTEXT_PROMPT.format(source=context_input(pair.source, pair.context, pair.flags))
+    block = context_input(pair.source, pair.context, pair.flags, pair.translated)
+    text = CONTEXT_PROMPT.format(source=block)
     head = ([codec.bos_id] if codec.bos_id is not None else []) + codec.encode(text)
     return Example(head + codec.encode(" " + pair.target) + [codec.eos_id], len(head))
 
@@ -322,7 +323,11 @@ def train(config_path: str | Path) -> Path:
         "vocab_size": int(peft_model.get_base_model().config.vocab_size),
         "prompt": prompt("<mt>"),
         **(
-            {"context": True, "prompt_template": CONTEXT_PROMPT}
+            {
+                "context": True,
+                "prompt_template": CONTEXT_PROMPT,
+                **({"source": True} if cfg.data.source_share else {}),
+            }
             if reads_context(cfg.data)
             else {"prompt_template": PROMPT}
         ),

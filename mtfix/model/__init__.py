@@ -34,18 +34,25 @@ def prompt(source: str) -> str:
 # A context-aware rewriter (``"context": true`` in its mtfix-model.json) reads the sentences before
 # the one it fixes and the detectors' flags on it, so it can tell who is speaking and what is
 # wrong: its prompt template is CONTEXT_PROMPT, and the ``source`` it formats is
-# :func:`context_input`'s block.
+# :func:`context_input`'s block. A source-aware one (``"source": true``) also reads, where the
+# document has it, the sentence the MT translates, so it can see what the English misses.
 CONTEXT_PROMPT = "{source}\nFixed:"
 # The sentences before the flagged one that a context-aware rewriter reads.
 CONTEXT_SENTENCES = 2
 
 
 def context_input(
-    sentence: str, context: Sequence[str] = (), flags: Sequence[tuple[str, str]] = ()
+    sentence: str,
+    context: Sequence[str] = (),
+    flags: Sequence[tuple[str, str]] = (),
+    translated: str | None = None,
 ) -> str:
-    """The block a context-aware rewriter reads: the sentences before (``Context:``), the flags as
-    ``RULE "flagged text"`` tags (``Flags:``), then ``Fix: <sentence>``."""
+    """The block a context-aware rewriter reads: the source sentence the MT translates
+    (``Source:``), the sentences before (``Context:``), the flags as ``RULE "flagged text"`` tags
+    (``Flags:``), then ``Fix: <sentence>``."""
     lines = []
+    if translated:
+        lines.append("Source: " + " ".join(translated.split()))
     if context:
         lines.append("Context: " + " ".join(c.strip() for c in context))
     if flags:

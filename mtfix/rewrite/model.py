@@ -51,14 +51,24 @@ class ModelRewriter:
             return open_backend(s.backend, path, batch_size=self.batch_size, beams=s.beams)
 
     @cached_property
+    def _meta(self) -> dict[str, object]:
+        meta = resolve(self.settings.model) / "mtfix-model.json"
+        try:
+            found = json.loads(meta.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return found if isinstance(found, dict) else {}
+
+    @property
     def reads_context(self) -> bool:
         """Whether the model was trained on :func:`mtfix.model.context_input` blocks (the
         sentences before, the flags) rather than on the bare sentence."""
-        meta = resolve(self.settings.model) / "mtfix-model.json"
-        try:
-            return bool(json.loads(meta.read_text(encoding="utf-8")).get("context", False))
-        except (OSError, ValueError):
-            return False
+        return bool(self._meta.get("context", False))
+
+    @property
+    def reads_source(self) -> bool:
+        """Whether the model was also trained to read the source sentence the MT translates."""
+        return bool(self._meta.get("source", False))
 
     def warm(self) -> None:
         """Load the model now: a broken one then fails once, before any document."""
@@ -72,7 +82,13 @@ class ModelRewriter:
             return []
         sentences = [span for span, _ in targets]
         inputs = {
-            span: model_input(doc, span, flags, self.backend.reads)
+            span: model_input(
+                doc,
+                span,
+                flags,
+                self.backend.reads,
+                translated=doc.source_of(span) if self.reads_source else None,
+            )
             if self.reads_context
             else span.of(doc.text)
             for span, flags in targets
@@ -130,11 +146,13 @@ def model_input(
     span: Span,
     flags: Sequence[Flag],
     reads: Callable[[str], bool] = lambda text: True,
+    translated: str | None = None,
 ) -> str:
-    """What a context-aware model reads for the sentence ``span``: up to
-    :data:`~mtfix.model.CONTEXT_SENTENCES` sentences before it in its paragraph, and its flags.
-    Where the model would not ``reads`` that, the context goes, then the flags: a long sentence
-    with many flags is still rewritten, knowing less, rather than not at all."""
+    """What a context-aware model reads for the sentence ``span``: the source it ``translated``
+    (a source-aware model, a bilingual document), up to :data:`~mtfix.model.CONTEXT_SENTENCES`
+    sentences before it in its paragraph, and its flags. Where the model would not ``reads``
+    that, the context goes, then the source, then the flags: a long sentence with many flags is
+    still rewritten, knowing less, rather than not at all."""
     paragraph = doc.paragraph_of(span)
     before = [
         s.of(doc.text)
@@ -144,7 +162,8 @@ def model_input(
     tags = [_tag(doc, f) for f in flags if span.touches(f.span)]
     sentence = span.of(doc.text)
     inputs = (
-        context_input(sentence, before[-CONTEXT_SENTENCES:], tags),
+        context_input(sentence, before[-CONTEXT_SENTENCES:], tags, translated),
+        context_input(sentence, (), tags, translated),
         context_input(sentence, (), tags),
         context_input(sentence),
     )

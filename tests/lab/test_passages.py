@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 
@@ -95,3 +96,34 @@ def test_an_encoded_passage_puts_the_loss_on_the_sentence_only() -> None:
     head = Chars().decode(example.ids[1 : example.n_prompt])
     assert head.endswith("\nFixed:") and pair.source in head
     assert Chars().decode(example.ids[example.n_prompt : -1]) == " " + pair.target
+
+
+def test_a_source_aware_config_shows_a_share_of_mlqe_pairs_the_sentence_they_translate() -> None:
+    plain = DataConfig(mlqe_pairs=("ru-en",), mlqe_per_pair=200, synthetic=0, handwritten_repeat=0)
+    sourced = dataclasses.replace(plain, source_share=0.5)
+    without, shown = build_pairs(plain), build_pairs(sourced)
+    # The same lines either way: the source is drawn from a stream of its own.
+    assert sorted(p.source for p in without) == sorted(p.source for p in shown)
+    assert not any(p.translated for p in without)
+    with_source = [p for p in shown if p.translated]
+    assert 0.35 < len(with_source) / len(shown) < 0.65
+    assert all(p.origin == "mlqe-pe:ru-en+source" for p in with_source)
+    corpus = ROOT / "corpora/mlqe-pe/ru-en"
+    lines = dict(
+        zip(
+            (corpus / "train.mt").read_text(encoding="utf-8").splitlines(),
+            (corpus / "train.src").read_text(encoding="utf-8").splitlines(),
+            strict=True,
+        )
+    )
+    assert all(lines[p.source].strip() == p.translated for p in with_source)
+    block = context_input("The cat sat.", (), (), "Кошка сидела.")
+    assert block == "Source: Кошка сидела.\nFix: The cat sat."
+
+
+def test_the_shipped_source_aware_config_reads_sources_and_context() -> None:
+    cfg = load_config(ROOT / "models/gemma-mtfix-src/train.toml")
+    assert reads_context(cfg.data) and cfg.data.source_share
+    meta = json.loads((ROOT / "models/gemma-mtfix-src/mtfix-model.json").read_text())
+    assert meta["source"] and meta["context"]
+    assert counts(build_pairs(cfg.data)) == meta["data"]

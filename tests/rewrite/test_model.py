@@ -241,3 +241,58 @@ def test_an_input_past_the_window_loses_its_context_then_its_flags_not_the_rewri
     typos = [Flag(Span(word, word + 9), "languagetool", "MORFOLOGIK", "TYPOS", "")] * backend.window
     assert model_input(doc, span, [pronoun, *typos], backend.reads) == f"Fix: {sentence}"
     assert backend.reads(f"Fix: {sentence}")
+
+
+def test_a_source_goes_before_the_context_and_is_dropped_after_it_past_the_window(
+    tiny_dir: Path,
+) -> None:
+    backend = ModelRewriter(RewriterSettings(model=str(tiny_causal(tiny_dir)))).backend
+    sentence = "I am ready to deny the claims."
+    doc = document_of("Putin met Biden today.", sentence)
+    span = doc.sentences[1]
+    start = doc.text.index("I am")
+    pronoun = Flag(Span(start, start + 4), "mt-artifacts", "STRAY_FIRST_PERSON", "", "")
+    source = "Я готов это отрицать."
+    assert model_input(doc, span, [pronoun], translated=source) == (
+        f'Source: {source}\nContext: Putin met Biden today.\nFlags: STRAY_FIRST_PERSON "I"\n'
+        f"Fix: {sentence}"
+    )
+    long = "Я готов " * backend.window
+    assert model_input(doc, span, [pronoun], backend.reads, translated=long) == (
+        f'Flags: STRAY_FIRST_PERSON "I"\nFix: {sentence}'
+    )
+
+
+def test_a_source_aware_rewriter_reads_a_bilingual_documents_source(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mtfix.pipeline import as_document
+
+    mt = "As a result, the wrestlon who has lost may no longer use that manoeuvre."
+    source = "Drept urmare, luptătorul care a pierdut nu mai poate folosi acea manevră."
+    doc = as_document(mt, source, lines=True)
+    start = mt.index("wrestlon")
+    typo = Flag(Span(start, start + 8), "languagetool", "MORFOLOGIK_RULE_EN_US", "TYPOS", "")
+    targets = [(doc.sentences[0], [typo])]
+    read: dict[str, list[str]] = {}
+    for name in ("gemma-mtfix-src", "gemma-mtfix-ctx"):
+        rewriter = ModelRewriter(RewriterSettings(model=name))
+        backend = rewriter.backend
+        real = backend.rewrites
+
+        def spy(
+            inputs: list[str], real: Callable[..., list[list[str]]] = real, name: str = name
+        ) -> list[list[str]]:
+            read.setdefault(name, []).extend(inputs)
+            return real(inputs)
+
+        monkeypatch.setattr(backend, "rewrites", spy)
+        candidates = rewriter.propose(doc, targets)
+        assert rewriter.reads_source == (name == "gemma-mtfix-src")
+        if rewriter.reads_source:
+            # It read the source and, from it, proposed a change at the flagged word.
+            assert any(e.span.touches(typo.span) for c in candidates for e in c.edits)
+    assert read["gemma-mtfix-src"] == [
+        f'Source: {source}\nFlags: MORFOLOGIK_RULE_EN_US "wrestlon"\nFix: {mt}'
+    ]
+    assert read["gemma-mtfix-ctx"] == [f'Flags: MORFOLOGIK_RULE_EN_US "wrestlon"\nFix: {mt}']
