@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mtfix.lab.devcheck import bench_name
+from mtfix.lab.sourcecheck import bench_file
 from mtfix.lab.train import LOG_FILE, META_FILE
 from mtfix.paths import bench_dir, eval_dir
 from mtfix.select.guard import DEFAULT_POLICY
@@ -60,7 +61,13 @@ def _training(meta: dict[str, Any], log: list[dict[str, Any]]) -> list[str]:
         "MLQE-PE pairs are train split only (ro/ru/et-en), kept when the post-edit is close to the "
         "MT (rapidfuzz ratio >= 75). Synthetic pairs damage clean post-edit sentences with the "
         "Japanese→English artifacts of `mtfix/lab/synth.py`. Nothing comes from `eval/`; "
-        "any pair whose input occurs in an eval suite is dropped.",
+        "any pair whose input occurs in an eval suite is dropped."
+        + (
+            " An origin ending `+source` is a pair shown with the sentence its MT translates "
+            "(`train.src`)."
+            if any(origin.endswith("+source") for origin in meta["data"])
+            else ""
+        ),
         "",
     ]
 
@@ -174,6 +181,60 @@ def _bench(bench: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def _with_source(check: dict[str, Any] | None) -> list[str]:
+    if check is None:
+        return []
+
+    def cells(run: dict[str, Any] | None) -> str:
+        if run is None:
+            return "— | — | —"
+        return (
+            f"{run['rules']['delta_ter']:+.3f} | {run['full']['delta_ter']:+.3f} | "
+            f"{run['full']['lines_changed']} ({run['full']['lines_worse']} worse)"
+        )
+
+    rows = "\n".join(
+        f"| {name} | {runs['mt_alone']['lines']} | {cells(runs.get('mt_alone'))} | "
+        f"{cells(runs.get('with_source'))} |"
+        for name, runs in check["suites"].items()
+    )
+    sample = f"seeded samples of {check['sample']} lines" if check["sample"] else "whole suites"
+    return [
+        "## With and without the source (`python -m mtfix.lab.sourcecheck`)",
+        "",
+        f"MLQE-PE dev, {sample}, run of {check['date']}{_on(check)}: what `mtfix eval suite "
+        "NAME --system full --against rules` measures, on the MT alone and with `--with-source` "
+        "(the text the MT translates beside it: the QA checks run, and a source-aware model "
+        "reads it). ΔTER "
+        "against the raw MT (negative is better); lines the full system changed, and how many "
+        "of them it made worse by sentence TER or chrF.",
+        "",
+        "| suite | lines | MT alone: ΔTER rules | ΔTER full | full changed "
+        "| with source: ΔTER rules | ΔTER full | full changed |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        rows,
+        "",
+    ]
+
+
+def _on(check: dict[str, Any]) -> str:
+    """Where a run was made: ctranslate2's int8 products differ between CPU vendors."""
+    model = (check.get("machine") or {}).get("cpu_model")
+    return f" on {model}" if model else ""
+
+
+def _source_harm(check: dict[str, Any] | None) -> list[str]:
+    """A limit line for each suite where, given the source, the full system did worse than the
+    rules alone."""
+    return [
+        f"- On {suite} with the source it does harm: ΔTER full {full:+.3f} against rules "
+        f"{rules:+.3f} (the table above)."
+        for suite, runs in ((check or {}).get("suites") or {}).items()
+        if (run := runs.get("with_source"))
+        and (full := run["full"]["delta_ter"]) > (rules := run["rules"]["delta_ter"])
+    ]
+
+
 def _harm(dev: dict[str, Any] | None) -> list[str]:
     """A limit line for each dev suite where the model made clean worse than the rules alone."""
     return [
@@ -191,11 +252,17 @@ def _mine(data: dict[str, Any] | None, name: str) -> dict[str, Any] | None:
 
 
 def _what_it_is(meta: dict[str, Any], default: bool) -> str:
+    source = (
+        "; where the document gives it the sentence the MT translates (`Source: ...`, a "
+        "bilingual document, `--source`, XLIFF), it reads that first"
+        if meta.get("source")
+        else ""
+    )
     reads = (
         "a flagged sentence, the sentences before it in its paragraph and the detectors' flags "
         'on it (`Context: ...` / `Flags: RULE "text"; ...` / `Fix: <mt>` → `Fixed: '
         "<sentence>`, `mtfix.model.context_input`), so it can tell who is speaking and what is "
-        "wrong, and turns them into a corrected sentence"
+        f"wrong, and turns them into a corrected sentence{source}"
         if meta.get("context")
         else "a machine-translated English sentence (`Fix: <mt>` → `Fixed: <sentence>`) and "
         "turns it into a corrected one"
@@ -203,7 +270,7 @@ def _what_it_is(meta: dict[str, Any], default: bool) -> str:
     loaded = (
         "`mtfix clean` loads it by default (`--no-model`: rules only)"
         if default
-        else f"`mtfix clean --model models/{meta['name']}` loads it (it is not the default)"
+        else f"`mtfix clean --model {meta['name']}` loads it (it is not the default)"
     )
     return (
         f"A LoRA adapter that reads {reads}; read as a plain language model, it judges the "
@@ -252,6 +319,7 @@ def render(model_dir: Path) -> str:
             for heldout, beams, scope in DEV_RUNS
             for line in _dev(_json(bench_dir() / bench_name(name, heldout, beams, scope)))
         ),
+        *_with_source(_json(bench_file(name))),
         *_bench(_mine(_json(bench_dir() / "model.json"), name)),
         "## Limits",
         "",
@@ -261,8 +329,16 @@ def render(model_dir: Path) -> str:
         "never on its own.",
         "- On fluent NMT whose post-edits fix meaning (MLQE-PE ru-en) the rewrites a post-editor "
         "would take exist among its beam candidates (Δ oracle), but its own preference does not "
-        "rank them above worse ones. A source-aware or larger model is what would move it.",
+        "rank them above worse ones. "
+        + (
+            "Reading the source has not moved it (the table above): the backbone's vocabulary "
+            "is trimmed to English, so a source is read in smaller pieces than its words, and "
+            "the guard still keeps only spelling-sized or flag-licensed changes."
+            if meta.get("source")
+            else "A source-aware or larger model is what would move it."
+        ),
         *_harm(_json(bench_dir() / bench_name(name, False, 1, "flagged"))),
+        *_source_harm(_json(bench_file(name))),
         "",
         "Regenerate this card: `python -m mtfix.lab.card models/<name>`.",
         "",

@@ -30,3 +30,13 @@ def test_another_model_gets_none_of_the_default_models_figures(tmp_path: Path) -
     assert "Context: ..." in text and "it is not the default" in text
     assert "## Evaluation" not in text and "devcheck" not in text
     assert "Not yet run on this model" in text
+
+
+def test_the_source_aware_model_card_shows_its_runs_with_and_without_the_source() -> None:
+    text = render(ROOT / "models" / "gemma-mtfix-src")
+    assert "it reads that first" in text and "it is not the default" in text
+    assert "## With and without the source (`python -m mtfix.lab.sourcecheck`)" in text
+    check = json.loads((ROOT / "eval" / "bench" / "with-source-gemma-mtfix-src.json").read_text())
+    for name, runs in check["suites"].items():
+        full = runs["with_source"]["full"]["delta_ter"]
+        assert f"| {name} | {runs['mt_alone']['lines']} |" in text and f"{full:+.3f}" in text

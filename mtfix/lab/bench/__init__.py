@@ -21,10 +21,25 @@ from mtfix.version import __version__
 def machine() -> dict[str, Any]:
     return {
         "cpu": platform.processor() or platform.machine(),
+        # The vendor matters beyond speed: ctranslate2 runs its int8 products on Intel MKL on an
+        # Intel CPU and on oneDNN elsewhere, and the two can tip a close rewrite either way.
+        "cpu_model": _cpu_model(),
+        "ct2_use_mkl": os.environ.get("CT2_USE_MKL", "default"),
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "system": platform.platform(terse=True),
     }
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def timed(fn: Callable[[], object], repeat: int) -> list[float]:
