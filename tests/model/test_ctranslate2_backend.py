@@ -154,3 +154,32 @@ def test_a_batch_worker_runs_as_many_decoders_as_its_share_of_the_cores(
         assert ctranslate2_backend._threads() == len(os.sched_getaffinity(0))
     finally:
         ctranslate2_backend._generator.cache_clear()
+
+
+@pytest.mark.parametrize(("given", "kernels"), [(None, "DNNL"), ("1", "MKL")])
+def test_ctranslate2_runs_on_onednn_everywhere_unless_told_otherwise(
+    adapter: Path, given: str | None, kernels: str
+) -> None:
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "CT2_USE_MKL"}
+    env["CT2_VERBOSE"] = "1"
+    if given is not None:
+        env["CT2_USE_MKL"] = given
+    code = (
+        "from mtfix.model.backends import open_backend; from pathlib import Path; "
+        f"open_backend('ctranslate2', Path({str(adapter)!r}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    backend = next(line for line in out.stderr.splitlines() if "GEMM_S8 backend" in line)
+    if kernels == "MKL" and "Intel" not in _cpu_vendor():
+        kernels = "DNNL"  # ctranslate2 runs MKL on Intel CPUs only
+    assert f"GEMM_S8 backend: {kernels}" in backend
+
+
+def _cpu_vendor() -> str:
+    with open("/proc/cpuinfo", encoding="utf-8") as info:
+        return next((line for line in info if line.startswith("vendor_id")), "")
