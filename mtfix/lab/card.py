@@ -224,13 +224,14 @@ def _on(check: dict[str, Any]) -> str:
 
 
 def _source_harm(check: dict[str, Any] | None) -> list[str]:
-    """A limit line for each suite where, given the source, the full system did worse than the
-    rules alone."""
+    """A limit line for each suite and run where the full system did worse than the rules."""
+    runs = {"mt_alone": "on the MT alone", "with_source": "with the source"}
     return [
-        f"- On {suite} with the source it does harm: ΔTER full {full:+.3f} against rules "
-        f"{rules:+.3f} (the table above)."
-        for suite, runs in ((check or {}).get("suites") or {}).items()
-        if (run := runs.get("with_source"))
+        f"- On {suite} {how} it does harm: ΔTER full {full:+.3f} against rules {rules:+.3f} "
+        "(the table above)."
+        for suite, done in ((check or {}).get("suites") or {}).items()
+        for key, how in runs.items()
+        if (run := done.get(key))
         and (full := run["full"]["delta_ter"]) > (rules := run["rules"]["delta_ter"])
     ]
 

@@ -24,7 +24,8 @@ def machine() -> dict[str, Any]:
         # The vendor matters beyond speed: ctranslate2 runs its int8 products on Intel MKL on an
         # Intel CPU and on oneDNN elsewhere, and the two can tip a close rewrite either way.
         "cpu_model": _cpu_model(),
-        "ct2_use_mkl": os.environ.get("CT2_USE_MKL", "default"),
+        # Unset, mtfix.model.ctranslate2_backend sets it to 0 (oneDNN) where it loads the model.
+        "ct2_use_mkl": os.environ.get("CT2_USE_MKL", "0"),
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "system": platform.platform(terse=True),
