@@ -185,17 +185,15 @@ def _with_source(check: dict[str, Any] | None) -> list[str]:
     if check is None:
         return []
 
-    def cells(run: dict[str, Any] | None) -> str:
-        if run is None:
-            return "— | — | —"
+    def cells(run: dict[str, Any]) -> str:
         return (
             f"{run['rules']['delta_ter']:+.3f} | {run['full']['delta_ter']:+.3f} | "
             f"{run['full']['lines_changed']} ({run['full']['lines_worse']} worse)"
         )
 
     rows = "\n".join(
-        f"| {name} | {runs['mt_alone']['lines']} | {cells(runs.get('mt_alone'))} | "
-        f"{cells(runs.get('with_source'))} |"
+        f"| {name} | {runs['mt_alone']['lines']} | {cells(runs['mt_alone'])} | "
+        f"{cells(runs['with_source'])} |"
         for name, runs in check["suites"].items()
     )
     sample = f"seeded samples of {check['sample']} lines" if check["sample"] else "whole suites"
@@ -205,9 +203,8 @@ def _with_source(check: dict[str, Any] | None) -> list[str]:
         f"MLQE-PE dev, {sample}, run of {check['date']}{_on(check)}: what `mtfix eval suite "
         "NAME --system full --against rules` measures, on the MT alone and with `--with-source` "
         "(the text the MT translates beside it: the QA checks run, and a source-aware model "
-        "reads it). ΔTER "
-        "against the raw MT (negative is better); lines the full system changed, and how many "
-        "of them it made worse by sentence TER or chrF.",
+        "reads it). ΔTER against the raw MT (negative is better); lines the full system "
+        "changed, and how many of them it made worse by sentence TER or chrF.",
         "",
         "| suite | lines | MT alone: ΔTER rules | ΔTER full | full changed "
         "| with source: ΔTER rules | ΔTER full | full changed |",

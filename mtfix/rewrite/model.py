@@ -161,11 +161,16 @@ def model_input(
     ]
     tags = [_tag(doc, f) for f in flags if span.touches(f.span)]
     sentence = span.of(doc.text)
-    inputs = (
-        context_input(sentence, before[-CONTEXT_SENTENCES:], tags, translated),
-        context_input(sentence, (), tags, translated),
-        context_input(sentence, (), tags),
-        context_input(sentence),
+    # Without a source the second and third are one text: each distinct one is encoded once.
+    inputs = list(
+        dict.fromkeys(
+            (
+                context_input(sentence, before[-CONTEXT_SENTENCES:], tags, translated),
+                context_input(sentence, (), tags, translated),
+                context_input(sentence, (), tags),
+                context_input(sentence),
+            )
+        )
     )
     return next((text for text in inputs if reads(text)), inputs[-1])
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from mtfix.lab.bench import machine
 from mtfix.model import ModelLoadError
 from mtfix.model.backends import choose, open_backend
 from mtfix.model.ctranslate2_backend import CTranslate2Backend, conversion_dir
@@ -175,11 +176,6 @@ def test_ctranslate2_runs_on_onednn_everywhere_unless_told_otherwise(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     backend = next(line for line in out.stderr.splitlines() if "GEMM_S8 backend" in line)
-    if kernels == "MKL" and "Intel" not in _cpu_vendor():
+    if kernels == "MKL" and "Intel" not in machine()["cpu_model"]:
         kernels = "DNNL"  # ctranslate2 runs MKL on Intel CPUs only
     assert f"GEMM_S8 backend: {kernels}" in backend
-
-
-def _cpu_vendor() -> str:
-    with open("/proc/cpuinfo", encoding="utf-8") as info:
-        return next((line for line in info if line.startswith("vendor_id")), "")
