@@ -27,6 +27,7 @@ from mtfix.core import (
     apply_edits,
 )
 from mtfix.detect.merge import one_per_problem
+from mtfix.formats.bitext import document
 from mtfix.io import InputError
 from mtfix.languagetool import LANGUAGETOOL_VERSION
 from mtfix.model import DEFAULT_MODEL
@@ -309,7 +310,7 @@ def check(
     """Detect problems in ``text`` (against ``source``, the text it translates, aligned by line
     or by paragraph, when given); nothing is changed."""
     options = _options(detectors, lines, rewriters=RULES_ONLY, source=source is not None)
-    return pipeline(options).check_document(as_document(text, source, lines))
+    return pipeline(options).check_document(document(text, source, lines=lines))
 
 
 def clean(
@@ -333,16 +334,7 @@ def clean(
         rewrite=rewrite,
         source=source is not None,
     )
-    return pipeline(options).clean_document(as_document(text, source, lines))
-
-
-def as_document(text: str, source: str | None, lines: bool) -> Document:
-    """``text`` as mtfix reads it: segmented, with ``source`` aligned by line or paragraph."""
-    if source is None:
-        return segment(text, lines=lines)
-    from mtfix.formats.bitext import from_texts
-
-    return from_texts(text, source, lines=lines, target_name="the text", source_name="source")
+    return pipeline(options).clean_document(document(text, source, lines=lines))
 
 
 def _options(detectors: Sequence[str] | None, lines: bool, **rest: Any) -> PipelineOptions:

@@ -20,11 +20,10 @@ from typing import Any
 import mtfix.mqm as mqm
 from mtfix.core import Document, UnavailableError, apply_within
 from mtfix.formats import Unit
-from mtfix.formats.bitext import changes, from_texts, from_units
+from mtfix.formats.bitext import changes, document, from_units
 from mtfix.io import InputError
 from mtfix.languagetool import LanguageToolRequestError
 from mtfix.pipeline import CleanResult, Pipeline, PipelineOptions
-from mtfix.segment import segment
 
 URL_ENV = "MTFIX_LANGUAGETOOL_URL"
 _PR_SET_PDEATHSIG = 1
@@ -71,15 +70,13 @@ def _pipeline(options: PipelineOptions) -> Pipeline:
 def _document(options: PipelineOptions, task: Task) -> Document:
     if task.units:
         return from_units(task.units)
-    if task.source is not None:
-        return from_texts(
-            task.text,
-            task.source,
-            lines=options.lines,
-            target_name=task.text_name,
-            source_name=task.source_name,
-        )
-    return segment(task.text, lines=options.lines)
+    return document(
+        task.text,
+        task.source,
+        lines=options.lines,
+        target_name=task.text_name,
+        source_name=task.source_name,
+    )
 
 
 def _bilingual(result: CleanResult, task: Task) -> dict[str, Any]:

@@ -14,8 +14,9 @@ import mtfix.rewrite as rewrite
 from mtfix.core import Flag, UnavailableError
 from mtfix.evaluate.ranking import Ranked, Scorer, rank_candidates
 from mtfix.evaluate.suites import Corpus, project
+from mtfix.formats.bitext import document
 from mtfix.io import InputError
-from mtfix.pipeline import RULES_ONLY, WITH_MODEL, Pipeline, PipelineOptions, as_document
+from mtfix.pipeline import RULES_ONLY, WITH_MODEL, Pipeline, PipelineOptions
 from mtfix.rewrite import RewriterSettings
 
 SYSTEMS = ("rules", "full")
@@ -88,7 +89,7 @@ def run(
         pipeline.warm()
     except ImportError as exc:
         raise UnavailableError(f"cannot load the {system} system: {exc}") from None
-    result = pipeline.clean_document(as_document(corpus.text, source, corpus.lines))
+    result = pipeline.clean_document(document(corpus.text, source, lines=corpus.lines))
     lines = result.text.split("\n")
     # Scoring pairs output line i with reference line i: a fix that merged or split lines would
     # silently misalign every later line.

@@ -55,6 +55,21 @@ def _line_spans(text: str) -> list[Span]:
     return spans
 
 
+def document(
+    text: str,
+    source: str | None,
+    *,
+    lines: bool,
+    target_name: str = "the text",
+    source_name: str = "source",
+) -> Document:
+    """``text`` as mtfix reads it: segmented and, where it has a ``source``, aligned with it
+    (:func:`from_texts`); the names are for the error a misaligned pair gets."""
+    if source is None:
+        return segment(text, lines=lines)
+    return from_texts(text, source, lines=lines, target_name=target_name, source_name=source_name)
+
+
 def from_texts(
     target: str, source: str, *, lines: bool, target_name: str, source_name: str
 ) -> Document:

@@ -15,9 +15,8 @@ from pathlib import Path
 import mtfix.formats as formats
 from mtfix.core import Document, Edit
 from mtfix.formats.base import CatFile
-from mtfix.formats.bitext import changes, from_texts, from_units
+from mtfix.formats.bitext import changes, document, from_units
 from mtfix.io import STDIN, InputError, decode, read_bytes, read_text
-from mtfix.segment import segment
 
 
 @dataclass(frozen=True)
@@ -37,13 +36,11 @@ def load(path: str | Path, *, source: str | Path | None = None, lines: bool = Fa
             raise InputError(f"{name}: a {cat.format} file carries its own source; drop --source")
         return Input(name, from_units(cat.units), cat)
     text = decode(data, name)
-    if source is None:
-        return Input(name, segment(text, lines=lines))
+    translated = None if source is None else read_text(source)
     source_name = "<stdin>" if str(source) == STDIN else str(source)
-    document = from_texts(
-        text, read_text(source), lines=lines, target_name=name, source_name=source_name
+    return Input(
+        name, document(text, translated, lines=lines, target_name=name, source_name=source_name)
     )
-    return Input(name, document)
 
 
 def render_clean(inp: Input, text: str, edits: Sequence[Edit]) -> bytes:

@@ -266,11 +266,11 @@ def test_a_source_goes_before_the_context_and_is_dropped_after_it_past_the_windo
 def test_a_source_aware_rewriter_reads_a_bilingual_documents_source(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from mtfix.pipeline import as_document
+    from mtfix.formats.bitext import document
 
     mt = "As a result, the wrestlon who has lost may no longer use that manoeuvre."
     source = "Drept urmare, luptătorul care a pierdut nu mai poate folosi acea manevră."
-    doc = as_document(mt, source, lines=True)
+    doc = document(mt, source, lines=True)
     start = mt.index("wrestlon")
     typo = Flag(Span(start, start + 8), "languagetool", "MORFOLOGIK_RULE_EN_US", "TYPOS", "")
     targets = [(doc.sentences[0], [typo])]
