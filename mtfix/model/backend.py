@@ -76,9 +76,13 @@ class Backend(ABC):
         """The best rewrite of each sentence; None where the sentence does not fit the window."""
         return [options[0] if options else None for options in self.rewrites(sentences)]
 
-    def rewrites(self, sentences: Sequence[str]) -> list[list[str]]:
+    def rewrites(
+        self, sentences: Sequence[str], where: Sequence[str] | None = None
+    ) -> list[list[str]]:
         """The ``beams`` best rewrites of each sentence, best first; none where the sentence does
-        not fit the model window."""
+        not fit the model window. ``where`` names each sentence in that warning ("line 12:1"):
+        by default its place in ``sentences``, which a caller rewriting a document's flagged
+        sentences knows better."""
         encoded = [self._prompt_ids(s) for s in sentences]
         out: list[list[str]] = [[] for _ in sentences]
         todo = []
@@ -86,8 +90,8 @@ class Backend(ABC):
             if len(ids) > self.window:
                 # Never truncated: a cut sentence would come back as a "fixed" shorter one.
                 log.warning(
-                    "sentence %d (%r) has %d tokens, over the model window of %d: not rewritten",
-                    i + 1,
+                    "%s: the sentence %r has %d tokens, over the model window of %d: not rewritten",
+                    where[i] if where is not None else f"sentence {i + 1}",
                     shorten(sentences[i], 40, placeholder="..."),
                     len(ids),
                     self.window,

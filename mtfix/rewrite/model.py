@@ -93,7 +93,8 @@ class ModelRewriter:
             else span.of(doc.text)
             for span, flags in targets
         }
-        rewrites = self.backend.rewrites([inputs[s] for s in sentences])
+        where = ["line {}:{}".format(*doc.line_col(s.start)) for s in sentences]
+        rewrites = self.backend.rewrites([inputs[s] for s in sentences], where)
         pending = [
             (span, edits)
             for span, options in zip(sentences, rewrites, strict=True)

@@ -51,6 +51,23 @@ def test_seq2seq_backend_generates_and_skips_sentences_over_the_window(
     assert all(isinstance(text, str) and "\n" not in text for text in out[:3])
 
 
+def test_a_sentence_over_the_window_is_named_by_its_place_in_the_document(
+    tiny_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    model_dir = tiny_t5(tiny_dir)
+    (model_dir / "mtfix-model.json").write_text(json.dumps({"window": 40}))
+    rewriter = ModelRewriter(RewriterSettings(model=str(model_dir)))
+    long = " ".join(["the delegation"] * 40) + "."
+    doc = document_of("It rained.", "The mayor met them.", long)
+    text = doc.text.replace("rained. ", "rained.\n", 1)
+    doc = Document(text, doc.paragraphs, doc.sentences)
+    with caplog.at_level(logging.WARNING, logger="mtfix.model.backend"):
+        rewriter.propose(doc, [(doc.sentences[0], []), (doc.sentences[2], [])])
+    # The long sentence is the second target, on line 2 after "The mayor met them. ".
+    assert "line 2:21: the sentence" in caplog.text and "over the model window of 40" in caplog.text
+    assert "sentence 2 " not in caplog.text
+
+
 @pytest.mark.parametrize("backend", [tiny_t5, tiny_causal])
 def test_beam_search_gives_each_sentence_its_best_rewrites(
     tiny_dir: Path, backend: Callable[[Path], Path]
