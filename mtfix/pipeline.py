@@ -81,9 +81,11 @@ class PipelineOptions:
 
     def signature(self) -> str:
         """Pins everything that produced an output, in the spirit of sacrebleu's signatures."""
+        # The QA checks run wherever there is a source, named or not.
+        detectors = [*self.detectors, *([QA] if self.source and QA not in self.detectors else [])]
         parts = {
             "mtfix": __version__,
-            "detectors": "+".join(self.detectors),
+            "detectors": "+".join(detectors),
             "lt": LANGUAGETOOL_VERSION if "languagetool" in self.detectors else "none",
             "model": self.model or "none",
             "rewrite": self.rewrite,

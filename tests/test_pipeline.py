@@ -33,8 +33,11 @@ def test_the_glossary_and_the_source_are_in_the_signature() -> None:
     assert len(glossary.digest) == 12
     plain = RULES.signature()
     assert "source:no" in plain and "glossary:none" in plain
+    assert "+qa|" not in plain
     bilingual = replace(RULES, glossary=glossary).with_source(True)
     assert "source:yes" in bilingual.signature()
+    # The QA checks run on every document with a source: the detectors say so.
+    assert f"detectors:{'+'.join(RULES.detectors)}+qa|" in bilingual.signature()
     assert f"glossary:{glossary.digest}" in bilingual.signature()
 
 
