@@ -95,8 +95,12 @@ screenshots: bootstrap
 	mkdir -p eval/screenshots
 	MTFIX_SCREENSHOTS=eval/screenshots $(BIN)/python -m pytest tests/serve/test_page.py -q
 
+# Every suite on the MT alone, then the suites with a source (MLQE-PE) with it beside the MT;
+# the baseline gates both (SYSTEM and SYSTEM+source).
 eval: bootstrap
 	$(BIN)/mtfix eval all --report eval/reports/latest.md --check-baseline eval/baseline.json
+	$(BIN)/mtfix eval all --with-source --report eval/reports/latest-with-source.md \
+	  --check-baseline eval/baseline.json
 
 # What CI publishes: the rules system on every suite (MLQE-PE dev sampled), gated by the baseline,
 # with Markdown and JUnit reports under reports/.

@@ -294,11 +294,18 @@ def suite_command(
     multiple=True,
     help="Run only these systems (repeatable) [default: rules, and full where a model exists].",
 )
+@click.option(
+    "--with-source",
+    is_flag=True,
+    help="Give mtfix the text the MT translates, on the suites that have it (the others are "
+    "skipped); figures go under SYSTEM+source.",
+)
 @suite_options
 @output_options
 @one_line_errors
 def all_command(
     chosen: tuple[str, ...],
+    with_source: bool,
     sample: int | None,
     model: str | None,
     suites_file: str,
@@ -308,6 +315,13 @@ def all_command(
     """Every suite with the rules system (and the full system where the model exists); prints
     the README's Markdown table with the machine and date."""
     config = load_suites(suites_file)
+    suites = list(config.suites.values())
+    if with_source:
+        if bare := [s.name for s in suites if s.translated is None]:
+            click.echo(f"mtfix: no source to give, skipped: {', '.join(bare)}", err=True)
+        suites = [s for s in suites if s.translated is not None]
+        if not suites:
+            raise InputError(f"{suites_file}: no suite has a source (`translated`)")
     names = list(chosen or systems.SYSTEMS)
     if not chosen:
         try:
@@ -324,9 +338,10 @@ def all_command(
             against=SOURCE,
             bootstrap=bootstrap,
             model=model,
+            with_source=with_source,
             progress=_progress,
         )
-        for suite in config.suites.values()
+        for suite in suites
         for system in names
     ]
     _emit(evaluations, summary=True, **output)

@@ -156,6 +156,35 @@ def test_all_prints_the_readme_table(tmp_path: Path) -> None:
     assert "| tiny | rules | 2 |" in result.stdout
 
 
+def test_all_with_source_runs_the_suites_that_have_one_under_their_own_names(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "mt.txt").write_text("It drew 300 people.\nThe talks ended.\n", encoding="utf-8")
+    (tmp_path / "pe.txt").write_text("It drew 30,000 people.\nThe talks ended.\n", encoding="utf-8")
+    (tmp_path / "ja.txt").write_text("3万人が集まった。\n会談は終わった。\n", encoding="utf-8")
+    bare = '[suites.bare]\nsource = "mt.txt"\nreferences = ["pe.txt"]\n'
+    suites = tmp_path / "suites.toml"
+    suites.write_text(
+        '[suites.tiny]\nsource = "mt.txt"\nreferences = ["pe.txt"]\ntranslated = "ja.txt"\n' + bare,
+        encoding="utf-8",
+    )
+    baseline = tmp_path / "baseline.json"
+    args = ["all", "--system", "rules", "--suites", str(suites), "--bootstrap", "0"]
+    result = _run(*args, "--with-source", f"--update-baseline={baseline}")
+    assert result.exit_code == 0, result.output
+    assert "no source to give, skipped: bare" in result.stderr
+    assert "| tiny | rules+source | 2 |" in result.stdout and "| bare |" not in result.stdout
+    # Gated apart from the MT-only figures: a plain run has none accepted.
+    assert list(json.loads(baseline.read_text(encoding="utf-8"))["figures"]) == [
+        "tiny/rules+source"
+    ]
+    assert _run(*args, "--with-source", f"--check-baseline={baseline}").exit_code == 0
+    assert _run(*args, f"--check-baseline={baseline}").exit_code != 0
+    suites.write_text(bare, encoding="utf-8")
+    none = _run(*args, "--with-source")
+    assert none.exit_code != 0 and "no suite has a source" in none.output
+
+
 def test_with_source_a_suite_gives_mtfix_what_the_mt_translates(tmp_path: Path) -> None:
     (tmp_path / "mt.txt").write_text("It drew 300 people.\nThe talks ended.\n", encoding="utf-8")
     (tmp_path / "pe.txt").write_text("It drew 30,000 people.\nThe talks ended.\n", encoding="utf-8")
