@@ -92,6 +92,17 @@ def test_rules_must_not_raise_ter_on_ne_and_si_by_more_than_0_2() -> None:
         assert all(c.ok for c in gate.check([harmless], baseline) if c.figure == "delta.ter")
 
 
+def test_the_full_system_must_do_no_harm_with_the_source_as_without_it() -> None:
+    baseline = gate.load(ROOT / "eval" / "baseline.json")
+    src = ["the cat sat on the mat today", "a dog barked at night loudly"]
+    harmful = ["the cats sat on a mat today", "a dog barked at night loudly"]
+    for suite in ("mlqe-ro-en", "mlqe-ru-en", "mlqe-et-en", "mlqe-ne-en", "mlqe-si-en"):
+        for system in ("full", "full+source"):
+            ev = _evaluation(suite, system, src, harmful, src)
+            limits = [c for c in gate.check([ev], baseline) if "limit" in c.message]
+            assert len(limits) == 1 and not limits[0].ok, (suite, system, limits)
+
+
 def test_missing_figures_fail_and_samples_are_kept_apart() -> None:
     ev = _evaluation("seed", "rules", ["a b"], ["a b"], ["a b"])
     checks = gate.check([ev], {"figures": {}})
