@@ -19,6 +19,7 @@ batched greedy and beam search (``beam_size``, ``num_hypotheses``) and batched s
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sys
@@ -42,6 +43,8 @@ from mtfix.model.load import (
 )
 from mtfix.paths import cache_root
 
+log = logging.getLogger(__name__)
+
 QUANTIZATION = "int8"
 # ctranslate2 runs its int8 products on Intel MKL on an Intel CPU and on oneDNN elsewhere, and the
 # two round differently enough to tip a rewrite the model is unsure of: on an Intel Xeon, MKL lost
@@ -49,7 +52,9 @@ QUANTIZATION = "int8"
 # et-en dev by a line or two each. oneDNN on every CPU gives every machine the decisions the tests
 # and the eval baseline were accepted on (an AMD CPU, where it is the default anyway); an explicit
 # CT2_USE_MKL=1 brings MKL back. ctranslate2 reads the variable when it is first imported, which
-# in mtfix happens only in this module, after this line.
+# in mtfix happens only in this module, after this line; a host program that imported it first
+# has made its own choice, which _generator warns of.
+_IMPORTED_BEFORE_PIN = "ctranslate2" in sys.modules and "CT2_USE_MKL" not in os.environ
 os.environ.setdefault("CT2_USE_MKL", "0")
 # Raising this invalidates old conversions: the vocabulary scheme or the recipe changed.
 _FORMAT = 1
@@ -194,6 +199,12 @@ class CTranslate2Backend(Backend):
 def _generator(model_dir: Path) -> Any:
     import ctranslate2
 
+    if _IMPORTED_BEFORE_PIN:
+        log.warning(
+            "ctranslate2 was imported before mtfix could set CT2_USE_MKL=0: on an Intel CPU its "
+            "int8 products run on MKL, and rewrites may differ from mtfix's published figures "
+            "(set CT2_USE_MKL=0 before importing it)"
+        )
     try:
         # One worker per core, each on one thread (the workers share the weights): a decoding
         # step of a 270M model is many small matrix products, which a second thread slows down

@@ -179,3 +179,25 @@ def test_ctranslate2_runs_on_onednn_everywhere_unless_told_otherwise(
     if kernels == "MKL" and "Intel" not in machine()["cpu_model"]:
         kernels = "DNNL"  # ctranslate2 runs MKL on Intel CPUs only
     assert f"GEMM_S8 backend: {kernels}" in backend
+
+
+def test_a_host_that_imports_ctranslate2_first_is_warned_that_its_kernels_are_its_own(
+    adapter: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "CT2_USE_MKL"}
+    load = (
+        "from mtfix.model.backends import open_backend; from pathlib import Path; "
+        f"open_backend('ctranslate2', Path({str(adapter)!r}))"
+    )
+    for first, warned in (("import ctranslate2; ", True), ("", False)):
+        out = subprocess.run(
+            [sys.executable, "-c", first + load],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
+        assert ("imported before mtfix could set CT2_USE_MKL=0" in out.stderr) is warned, out.stderr
