@@ -94,12 +94,28 @@ def throughput(
     }
 
 
-def _fixed_length_seconds(generator: Any, rows: list[list[str]], length: int) -> float:
+def _fixed_length_seconds(
+    generator: Any, rows: list[list[str]], length: int, beams: int = 1
+) -> float:
     start = time.perf_counter()
     generator.generate_batch(
-        rows, max_length=length, min_length=length, include_prompt_in_result=False
+        rows,
+        max_length=length,
+        min_length=length,
+        include_prompt_in_result=False,
+        beam_size=beams,
+        num_hypotheses=beams,
     )
     return time.perf_counter() - start
+
+
+def _ms_per_step(generator: Any, rows: list[list[str]], steps: int, beams: int = 1) -> float:
+    """Milliseconds per decoding step past the first (which reads the prompt)."""
+    _fixed_length_seconds(generator, rows, 2, beams)  # warm-up
+    first = _fixed_length_seconds(generator, rows, 1, beams)
+    return round(
+        (_fixed_length_seconds(generator, rows, steps + 1, beams) - first) / steps * 1000, 1
+    )
 
 
 def step_costs(backend: CTranslate2Backend, prompt: list[int], steps: int = 40) -> dict[str, Any]:
@@ -115,14 +131,37 @@ def step_costs(backend: CTranslate2Backend, prompt: list[int], steps: int = 40) 
             str(backend.model_dir), device="cpu", compute_type=QUANTIZATION, intra_threads=threads
         )
         for batch in (1, 8):
-            rows = [row] * batch
-            _fixed_length_seconds(generator, rows, 2)  # warm-up
-            first = _fixed_length_seconds(generator, rows, 1)
-            ms = (_fixed_length_seconds(generator, rows, steps + 1) - first) / steps * 1000
+            ms = _ms_per_step(generator, [row] * batch, steps)
             out[f"intra_threads_{threads}_batch_{batch}"] = {
-                "ms_per_step": round(ms, 1),
+                "ms_per_step": ms,
                 "new_tokens_per_s": round(batch * 1000 / ms, 1),
             }
+    return out
+
+
+def beam_costs(
+    backend: CTranslate2Backend, prompt: list[int], steps: int = 30
+) -> dict[str, dict[str, float]]:
+    """Milliseconds per decoding step of a batch of 8 prompts, greedy and with 4 beams, by prompt
+    length (one thread): what bounds the beams target. A beam search of 8 prompts is 32 rows; past
+    a step's fixed cost, its time grows with the rows and with what each has read (and a beam
+    search also reorders the rows' cached keys and values every step), so 4 beams approach four
+    times greedy's step wherever the rows, not the fixed cost, dominate."""
+    import ctranslate2
+
+    generator = ctranslate2.Generator(
+        str(backend.model_dir), device="cpu", compute_type=QUANTIZATION, intra_threads=1
+    )
+    out: dict[str, dict[str, float]] = {}
+    for length in (16, 64, 160):
+        row = [str(prompt[i % len(prompt)]) for i in range(length)]
+        greedy = _ms_per_step(generator, [row] * BATCH, steps)
+        beams = _ms_per_step(generator, [row] * BATCH, steps, beams=4)
+        out[f"prompt_{length}_tokens"] = {
+            "greedy_ms_per_step": greedy,
+            "beams4_ms_per_step": beams,
+            "beams4_vs_greedy_step": round(beams / greedy, 2),
+        }
     return out
 
 
@@ -187,7 +226,9 @@ def main(model: str = DEFAULT_MODEL) -> None:
     results.update(runs)
     fast = backends[FAST]
     assert isinstance(fast, CTranslate2Backend)
-    results["ctranslate2_step_costs"] = step_costs(fast, fast._encode_prompt(sentences[0]))
+    prompt = fast._encode_prompt(sentences[0])
+    results["ctranslate2_step_costs"] = step_costs(fast, prompt)
+    results["ctranslate2_beam_costs"] = beam_costs(fast, prompt)
     results["load_average_1min_at_end"] = round(os.getloadavg()[0], 2)
     results["fast_vs_reference"] = ratios(runs["transformers"], runs[FAST])
     results["targets"] = {**TARGETS, "met": met(runs[FAST])}
