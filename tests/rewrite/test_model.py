@@ -192,7 +192,7 @@ def test_a_rewrites_change_at_the_flags_alone_is_a_candidate_too(tiny_dir: Path)
                 suggestions=("trip", "tribe"), confidence=0.0)  # fmt: skip
     rewrite = "A complaint against the tribes was about the whole tribe."
     # The generation is fixed here (the tiny model's own rewrites are noise); scoring is real.
-    rewriter.backend.rewrites = lambda inputs: [[rewrite] for _ in inputs]  # type: ignore[method-assign]
+    rewriter.backend.rewrites = lambda inputs, where=None: [[rewrite] for _ in inputs]  # type: ignore[method-assign]
     cands = rewriter.propose(doc, [(doc.sentences[0], [typo])])
     by_text = {apply_edits(text, c.edits): c for c in cands}
     part = text.replace("trib.", "tribe.")
@@ -202,7 +202,7 @@ def test_a_rewrites_change_at_the_flags_alone_is_a_candidate_too(tiny_dir: Path)
         (gain,) = rewriter.backend.preference([(text, version)])
         assert cand.score == pytest.approx(gain, abs=1e-4)
     # A rewrite whose every change is at a flag gives no second, identical candidate.
-    rewriter.backend.rewrites = lambda inputs: [[part] for _ in inputs]  # type: ignore[method-assign]
+    rewriter.backend.rewrites = lambda inputs, where=None: [[part] for _ in inputs]  # type: ignore[method-assign]
     assert [
         apply_edits(text, c.edits) for c in rewriter.propose(doc, [(doc.sentences[0], [typo])])
     ] == [part]
@@ -298,10 +298,14 @@ def test_a_source_aware_rewriter_reads_a_bilingual_documents_source(
         real = backend.rewrites
 
         def spy(
-            inputs: list[str], real: Callable[..., list[list[str]]] = real, name: str = name
+            inputs: list[str],
+            where: list[str] | None = None,
+            *,
+            real: Callable[..., list[list[str]]] = real,
+            name: str = name,
         ) -> list[list[str]]:
             read.setdefault(name, []).extend(inputs)
-            return real(inputs)
+            return real(inputs, where)
 
         monkeypatch.setattr(backend, "rewrites", spy)
         candidates = rewriter.propose(doc, targets)
