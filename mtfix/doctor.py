@@ -44,7 +44,9 @@ def run_checks() -> Iterator[CheckOutcome]:
     yield CheckOutcome(
         "class-data archive",
         True,
-        str(archive) if archive else "not built: the JVM starts slower (make languagetool-cds)",
+        str(archive)
+        if archive
+        else "not built, or built on other jars: the JVM starts slower (make languagetool-cds)",
     )
 
     started = time.monotonic()
