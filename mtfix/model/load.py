@@ -88,6 +88,11 @@ def _check_safetensors(path: Path) -> None:
         raise ModelLoadError(f"{path}: not a safetensors file ({e})") from e
 
 
+def model_meta(path: Path) -> dict[str, Any]:
+    """The model directory's ``mtfix-model.json`` (empty where it has none)."""
+    return _read_json(path / "mtfix-model.json")
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
@@ -123,7 +128,7 @@ def load(path: Path) -> LoadedModel:
 
     # Loading takes seconds; a weight-by-weight progress bar on stderr is noise in a CLI run.
     hf_logging.disable_progress_bar()
-    meta = _read_json(path / "mtfix-model.json")
+    meta = model_meta(path)
     if is_adapter(path):
         return _load_adapter(path, meta)
     if (path / "config.json").exists():
@@ -159,7 +164,7 @@ class AdapterInfo:
 
 def adapter_info(path: Path) -> AdapterInfo:
     _check_safetensors(path / "adapter_model.safetensors")
-    meta = _read_json(path / "mtfix-model.json")
+    meta = model_meta(path)
     config = _read_json(path / "adapter_config.json")
     base = str(config.get("base_model_name_or_path") or meta.get("base") or "")
     if not base:

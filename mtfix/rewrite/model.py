@@ -12,7 +12,6 @@ runtime (:mod:`mtfix.model.backend`): both build the prompt and score alike.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from functools import cached_property
 
@@ -22,7 +21,7 @@ from mtfix.diff import word_changes
 from mtfix.model import CONTEXT_SENTENCES, context_input
 from mtfix.model.backend import Backend
 from mtfix.model.backends import open_backend
-from mtfix.model.load import resolve
+from mtfix.model.load import model_meta, resolve
 from mtfix.rewrite import RewriterSettings
 from mtfix.rewrite.rules import AUTO_FIX_THRESHOLD, flag_edit
 
@@ -52,12 +51,7 @@ class ModelRewriter:
 
     @cached_property
     def _meta(self) -> dict[str, object]:
-        meta = resolve(self.settings.model) / "mtfix-model.json"
-        try:
-            found = json.loads(meta.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return found if isinstance(found, dict) else {}
+        return model_meta(resolve(self.settings.model))
 
     @property
     def reads_context(self) -> bool:
