@@ -129,10 +129,13 @@ def _stamps(version: str) -> str:
 
 
 def _current(path: Path, version: str) -> bool:
-    """Whether the class path is the one ``path`` was built on. The JVM refuses an archive
-    whose jars changed (a copied jar's new time is enough) and then shares no classes at all,
-    not even the JDK's own: on an Intel Xeon such a stale archive made a cold ``mtfix check`` of
-    the seed article 10.7 s where one without the archive took 7.6 s and a current one 6.9 s."""
+    """Whether the archive ``path`` exists and the class path is the one it was built on. The
+    JVM refuses an archive whose jars changed (a copied jar's new time is enough) and then shares
+    no classes at all, not even the JDK's own: on an Intel Xeon such a stale archive made a cold
+    ``mtfix check`` of the seed article 10.7 s where one without the archive took 7.6 s and a
+    current one 6.9 s."""
+    if not path.is_file():
+        return False
     try:
         return _classpath_record(path).read_text(encoding="utf-8") == _stamps(version)
     except OSError:
@@ -147,7 +150,7 @@ def archive(java: Path, version: str = LANGUAGETOOL_VERSION) -> Path | None:
     if not patched_server_jar(version).is_file() or not (_lib(version)).is_dir():
         return None
     path = archive_path(java, version)
-    return path if path.is_file() and _current(path, version) else None
+    return path if _current(path, version) else None
 
 
 def java_options(path: Path) -> list[str]:
@@ -163,7 +166,7 @@ def java_options(path: Path) -> list[str]:
 def build(java: Path, version: str = LANGUAGETOOL_VERSION, timeout: float = 300.0) -> Path:
     """Build the archive for ``java`` (a no-op when a current one exists); returns its path."""
     target = archive_path(java, version)
-    if target.is_file() and _current(target, version):
+    if _current(target, version):
         return target
     _write_patched_jar(version)
     tmp = target.with_suffix(f".{os.getpid()}.tmp")
@@ -198,7 +201,6 @@ def build(java: Path, version: str = LANGUAGETOOL_VERSION, timeout: float = 300.
     record = _classpath_record(tmp)
     record.write_text(_stamps(version), encoding="utf-8")
     # The record goes last: an archive without one is stale, and is built again.
-    target.unlink(missing_ok=True)
     os.replace(tmp, target)
     os.replace(record, _classpath_record(target))
     return target
